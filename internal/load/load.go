@@ -1,0 +1,183 @@
+// Package load reads schema/ and envs/, validates every environment against
+// the schema and its policies, and decodes each into a model.Environment.
+package load
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/lexecon/lexgen/internal/model"
+)
+
+// EnvsDir is where environments live, relative to the repository root.
+const EnvsDir = "envs"
+
+// Repo is a repository's environments as found on disk, before evaluation.
+//
+// Every file in envs/ is either shared (it defines no environment: only
+// defaults, constraints, hidden fields) or the file of exactly one
+// environment, named after it: envs/production.cue defines production.
+type Repo struct {
+	Root   string
+	shared []string          // shared files, relative to Root
+	envs   map[string]string // environment name -> its file, relative to Root
+	diags  Diagnostics       // problems found while discovering
+}
+
+// Open parses every file in root/envs and sorts them into shared and
+// environment files. Problems that make the set of environments uncertain
+// (syntax errors, a file defining the wrong or several environments) are kept
+// and reported by Load, for every environment.
+func Open(root string) (*Repo, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	r := &Repo{Root: abs, envs: map[string]string{}}
+	paths, err := filepath.Glob(filepath.Join(abs, EnvsDir, "*.cue"))
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no environments: %s holds no .cue files", filepath.Join(abs, EnvsDir))
+	}
+	sort.Strings(paths)
+	firstDef := map[string]string{} // name -> position of its first definition
+	for _, p := range paths {
+		rel := filepath.ToSlash(filepath.Join(EnvsDir, filepath.Base(p)))
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		f, err := parser.ParseFile(p, src)
+		if err != nil {
+			r.diags = append(r.diags, fromCUE(abs, err)...)
+			continue
+		}
+		defined := topLevelFields(f)
+		if len(defined) == 0 {
+			r.shared = append(r.shared, rel)
+			continue
+		}
+		stem := strings.TrimSuffix(filepath.Base(p), ".cue")
+		for _, d := range defined {
+			pos := positions(abs, []token.Pos{d.pos})[0]
+			switch {
+			case firstDef[d.name] != "":
+				r.diags = append(r.diags, Diagnostic{
+					Path:      d.name,
+					Message:   fmt.Sprintf("environment %q is defined twice; each environment lives in one file, envs/%s.cue", d.name, d.name),
+					Positions: []string{firstDef[d.name], pos},
+				})
+			case d.name != stem:
+				r.diags = append(r.diags, Diagnostic{
+					Path:      d.name,
+					Message:   fmt.Sprintf("%s defines environment %q; an environment file defines exactly one environment and is named after it (envs/%s.cue)", rel, d.name, d.name),
+					Positions: []string{pos},
+				})
+			default:
+				r.envs[d.name] = rel
+			}
+			if firstDef[d.name] == "" {
+				firstDef[d.name] = pos
+			}
+		}
+	}
+	return r, nil
+}
+
+type field struct {
+	name string
+	pos  token.Pos
+}
+
+// topLevelFields lists the regular fields a file declares at its top level;
+// hidden fields, definitions and pattern constraints do not count.
+func topLevelFields(f *ast.File) []field {
+	var out []field
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, isIdent, err := ast.LabelName(fd.Label)
+		if err != nil || name == "" {
+			continue // a pattern constraint such as [Name=_]: ...
+		}
+		if isIdent && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, "#")) {
+			continue
+		}
+		out = append(out, field{name: name, pos: fd.Label.Pos()})
+	}
+	return out
+}
+
+// Names lists the environments in lexical order.
+func (r *Repo) Names() []string {
+	names := make([]string, 0, len(r.envs))
+	for n := range r.envs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Has reports whether name is one of the repository's environments.
+func (r *Repo) Has(name string) bool { _, ok := r.envs[name]; return ok }
+
+// Load evaluates the named environments, each on its own (the shared files
+// plus its own file), so that one broken environment does not hide another's
+// errors. It returns the valid ones and every problem found; a caller that
+// must not act on partial input checks the diagnostics first.
+func (r *Repo) Load(names []string) ([]*model.Environment, Diagnostics) {
+	if len(r.diags) > 0 {
+		return nil, append(Diagnostics(nil), r.diags...).sortAndDedupe()
+	}
+	ctx := cuecontext.New()
+	var envs []*model.Environment
+	var diags Diagnostics
+	for _, name := range names {
+		env, ds := r.loadOne(ctx, name)
+		diags = append(diags, ds...)
+		if env != nil {
+			envs = append(envs, env)
+		}
+	}
+	return envs, diags.sortAndDedupe()
+}
+
+func (r *Repo) loadOne(ctx *cue.Context, name string) (*model.Environment, Diagnostics) {
+	file, ok := r.envs[name]
+	if !ok {
+		return nil, Diagnostics{{Path: name, Message: "no such environment"}}
+	}
+	args := append(append([]string(nil), r.shared...), file)
+	insts := load.Instances(args, &load.Config{Dir: r.Root})
+	if len(insts) != 1 {
+		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %s gave %d CUE instances, want 1", file, len(insts))}}
+	}
+	if err := insts[0].Err; err != nil {
+		return nil, fromCUE(r.Root, err)
+	}
+	v := ctx.BuildInstance(insts[0])
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return nil, fromCUE(r.Root, err)
+	}
+	ev := v.LookupPath(cue.MakePath(cue.Str(name)))
+	env := &model.Environment{}
+	if err := ev.Decode(env); err != nil {
+		return nil, fromCUE(r.Root, err)
+	}
+	env.Source = file
+	return env, nil
+}

@@ -1,0 +1,140 @@
+// Package model holds one environment as plain Go values, decoded from CUE
+// after validation, so that renderers never see an incomplete value.
+package model
+
+// Environment mirrors schema.#Environment field for field; the JSON names are
+// the CUE field names.
+type Environment struct {
+	Name     string            `json:"name"`
+	Tier     string            `json:"tier"`
+	Service  string            `json:"service"`
+	AWS      AWS               `json:"aws"`
+	Cluster  Cluster           `json:"cluster"`
+	Database Database          `json:"database"`
+	App      App               `json:"app"`
+	Secrets  Secrets           `json:"secrets"`
+	Delivery Delivery          `json:"delivery"`
+	Recovery Recovery          `json:"recovery"`
+	Tags     map[string]string `json:"tags"`
+
+	// Source is the environment's file relative to the repository root
+	// (envs/production.cue); the loader sets it, CUE does not.
+	Source string `json:"-"`
+}
+
+// ProductionTier is the tier whose policies guard availability and data.
+const ProductionTier = "production"
+
+// IsProduction reports whether the production-tier policies apply.
+func (e *Environment) IsProduction() bool { return e.Tier == ProductionTier }
+
+type AWS struct {
+	AccountID       string   `json:"accountId"`
+	Region          string   `json:"region"`
+	VPCID           string   `json:"vpcId"`
+	NodeSubnets     []Subnet `json:"nodeSubnets"`
+	DatabaseSubnets []Subnet `json:"databaseSubnets"`
+}
+
+type Subnet struct {
+	ID   string `json:"id"`
+	Zone string `json:"zone"`
+}
+
+type Cluster struct {
+	KubernetesVersion    string    `json:"kubernetesVersion"`
+	EndpointPublicAccess bool      `json:"endpointPublicAccess"`
+	PublicAccessCIDRs    []string  `json:"publicAccessCidrs"`
+	LogTypes             []string  `json:"logTypes"`
+	Nodes                NodeGroup `json:"nodes"`
+}
+
+type NodeGroup struct {
+	InstanceType string `json:"instanceType"`
+	Desired      int    `json:"desired"`
+	Min          int    `json:"min"`
+	Max          int    `json:"max"`
+	DiskSizeGiB  int    `json:"diskSizeGiB"`
+}
+
+type Database struct {
+	EngineVersion             string `json:"engineVersion"`
+	InstanceClass             string `json:"instanceClass"`
+	AllocatedStorageGiB       int    `json:"allocatedStorageGiB"`
+	MultiAZ                   bool   `json:"multiAZ"`
+	BackupRetentionDays       int    `json:"backupRetentionDays"`
+	BackupWindow              string `json:"backupWindow"`
+	MaintenanceWindow         string `json:"maintenanceWindow"`
+	DeletionProtection        bool   `json:"deletionProtection"`
+	StorageEncrypted          bool   `json:"storageEncrypted"`
+	ForceTLS                  bool   `json:"forceTLS"`
+	MonitoringIntervalSeconds int    `json:"monitoringIntervalSeconds"`
+	DatabaseName              string `json:"databaseName"`
+	Username                  string `json:"username"`
+	Port                      int    `json:"port"`
+}
+
+type App struct {
+	Image          Image       `json:"image"`
+	Port           int         `json:"port"`
+	Replicas       Replicas    `json:"replicas"`
+	Autoscaling    Autoscaling `json:"autoscaling"`
+	Resources      Resources   `json:"resources"`
+	HealthPath     string      `json:"healthPath"`
+	MetricsEnabled bool        `json:"metricsEnabled"`
+	MetricsPath    string      `json:"metricsPath"`
+	LogLevel       string      `json:"logLevel"`
+	RunAsUser      int64       `json:"runAsUser"`
+}
+
+type Image struct {
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+}
+
+// Ref is the image reference the Deployment runs.
+func (i Image) Ref() string { return i.Repository + ":" + i.Tag }
+
+type Replicas struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+}
+
+type Autoscaling struct {
+	CPUPercent    int `json:"cpuPercent"`
+	MemoryPercent int `json:"memoryPercent"`
+}
+
+type Resources struct {
+	Requests Quantities `json:"requests"`
+	Limits   Quantities `json:"limits"`
+}
+
+type Quantities struct {
+	CPU    string `json:"cpu"`
+	Memory string `json:"memory"`
+}
+
+type Secrets struct {
+	APIKeys         []string `json:"apiKeys"`
+	RefreshInterval string   `json:"refreshInterval"`
+}
+
+type Delivery struct {
+	RepoURL         string         `json:"repoURL"`
+	Revision        string         `json:"revision"`
+	AutoSync        bool           `json:"autoSync"`
+	RequireApproval bool           `json:"requireApproval"`
+	TerraformState  TerraformState `json:"terraformState"`
+}
+
+type TerraformState struct {
+	Bucket    string `json:"bucket"`
+	LockTable string `json:"lockTable"`
+	Region    string `json:"region"`
+}
+
+type Recovery struct {
+	RTOMinutes int `json:"rtoMinutes"`
+	RPOMinutes int `json:"rpoMinutes"`
+}
