@@ -101,7 +101,7 @@ func reword(msg string) string {
 // stable order: environment files first, then the schema.
 func positions(root string, ps []token.Pos) []string {
 	seen := map[string]bool{}
-	var envs, others []string
+	var out []string
 	for _, p := range ps {
 		if !p.IsValid() || p.Filename() == "" {
 			continue
@@ -115,10 +115,20 @@ func positions(root string, ps []token.Pos) []string {
 			continue
 		}
 		seen[s] = true
-		if strings.HasPrefix(name, "envs/") {
-			envs = append(envs, s)
+		out = append(out, s)
+	}
+	return orderPositions(out)
+}
+
+// orderPositions sorts positions with the environment files first (what the
+// reader edits), then the schema, each by file, line and column.
+func orderPositions(ps []string) []string {
+	var envs, others []string
+	for _, p := range ps {
+		if strings.HasPrefix(p, "envs/") {
+			envs = append(envs, p)
 		} else {
-			others = append(others, s)
+			others = append(others, p)
 		}
 	}
 	sortPositions(envs)

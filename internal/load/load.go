@@ -29,9 +29,10 @@ const EnvsDir = "envs"
 // environment, named after it: envs/production.cue defines production.
 type Repo struct {
 	Root   string
-	shared []string          // shared files, relative to Root
-	envs   map[string]string // environment name -> its file, relative to Root
-	diags  Diagnostics       // problems found while discovering
+	shared []string             // shared files, relative to Root
+	envs   map[string]string    // environment name -> its file, relative to Root
+	files  map[string]*ast.File // environment files, parsed, by relative name
+	diags  Diagnostics          // problems found while discovering
 }
 
 // Open parses every file in root/envs and sorts them into shared and
@@ -43,7 +44,7 @@ func Open(root string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Repo{Root: abs, envs: map[string]string{}}
+	r := &Repo{Root: abs, envs: map[string]string{}, files: map[string]*ast.File{}}
 	paths, err := filepath.Glob(filepath.Join(abs, EnvsDir, "*.cue"))
 	if err != nil {
 		return nil, err
@@ -87,6 +88,7 @@ func Open(root string) (*Repo, error) {
 				})
 			default:
 				r.envs[d.name] = rel
+				r.files[rel] = f
 			}
 			if firstDef[d.name] == "" {
 				firstDef[d.name] = pos
@@ -120,6 +122,30 @@ func topLevelFields(f *ast.File) []field {
 		out = append(out, field{name: name, pos: fd.Label.Pos()})
 	}
 	return out
+}
+
+// locate adds to each diagnostic the line of the environment file that set
+// (or encloses) the failing value, when CUE did not already name that line.
+func (r *Repo) locate(file string, ds Diagnostics) Diagnostics {
+	f := r.files[file]
+	for i, d := range ds {
+		if d.Path == "" || f == nil {
+			continue
+		}
+		pos := where(f, strings.Split(d.Path, "."))
+		if !pos.IsValid() {
+			continue
+		}
+		line := fmt.Sprintf("%s:%d:", file, pos.Line())
+		known := false
+		for _, p := range d.Positions {
+			known = known || strings.HasPrefix(p, line)
+		}
+		if !known {
+			ds[i].Positions = orderPositions(append(d.Positions, fmt.Sprintf("%s%d", line, pos.Column())))
+		}
+	}
+	return ds
 }
 
 // Names lists the environments in lexical order.
@@ -167,16 +193,16 @@ func (r *Repo) loadOne(ctx *cue.Context, name string) (*model.Environment, Diagn
 		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %s gave %d CUE instances, want 1", file, len(insts))}}
 	}
 	if err := insts[0].Err; err != nil {
-		return nil, fromCUE(r.Root, err)
+		return nil, r.locate(file, fromCUE(r.Root, err))
 	}
 	v := ctx.BuildInstance(insts[0])
 	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return nil, fromCUE(r.Root, err)
+		return nil, r.locate(file, fromCUE(r.Root, err))
 	}
 	ev := v.LookupPath(cue.MakePath(cue.Str(name)))
 	env := &model.Environment{}
 	if err := ev.Decode(env); err != nil {
-		return nil, fromCUE(r.Root, err)
+		return nil, r.locate(file, fromCUE(r.Root, err))
 	}
 	env.Source = file
 	return env, nil

@@ -1,0 +1,182 @@
+// Package cli is lexgen's command line: it parses flags, calls the load,
+// render and output packages, prints, and turns the outcome into an exit code.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lexecon/lexgen/internal/load"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0 // done; for validate and check: everything is valid and current
+	exitInvalid = 1 // bad input, or out/ is not current; nothing was written
+	exitUsage   = 2 // bad flags, arguments or environment names
+)
+
+// Main runs lexgen with args (without the program name) and returns the exit
+// code; cmd/lexgen's main is only os.Exit(cli.Main(...)).
+func Main(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ex *exitError
+	if errors.As(err, &ex) {
+		if ex.msg != "" {
+			fmt.Fprintln(stderr, "lexgen: "+ex.msg)
+		}
+		if ex.code == exitUsage {
+			fmt.Fprintf(stderr, "Run 'lexgen %s --help' for usage.\n", ex.cmd)
+		}
+		return ex.code
+	}
+	// Errors cobra raises itself: unknown command or flag, wrong arguments.
+	fmt.Fprintln(stderr, "lexgen: "+err.Error())
+	fmt.Fprintln(stderr, "Run 'lexgen --help' for usage.")
+	return exitUsage
+}
+
+// exitError carries an exit code and a one-line message (printed after any
+// diagnostics the command already wrote).
+type exitError struct {
+	code int
+	msg  string
+	cmd  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageErr(cmd *cobra.Command, format string, args ...any) error {
+	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...), cmd: cmd.Name()}
+}
+
+func failed(format string, args ...any) error {
+	return &exitError{code: exitInvalid, msg: fmt.Sprintf(format, args...)}
+}
+
+type globals struct {
+	dir    string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "lexgen",
+		Short: "Generate the Lexecon deployment from one typed description per environment",
+		Long: `lexgen validates the environments in envs/ against the CUE schema in schema/ and
+renders each into out/<env>/: Terraform variables and backend settings,
+Kubernetes manifests and a README for reviewers.
+
+Exit codes: 0 success; 1 invalid input or out/ not current (nothing written);
+2 bad usage (unknown command, flag or environment).`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVarP(&g.dir, "dir", "C", "", "repository root (default: the nearest folder above the working directory holding cue.mod/ and envs/)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr(c, "%v", err)
+	})
+	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g))
+	return root
+}
+
+// repo finds the repository root and reads its environments.
+func (g *globals) repo() (*load.Repo, error) {
+	dir := g.dir
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		dir = findRoot(wd)
+		if dir == "" {
+			return nil, &exitError{code: exitUsage, msg: "no lexgen repository here: no folder above " + wd + " holds cue.mod/ and envs/ (use -C DIR)"}
+		}
+	}
+	r, err := load.Open(dir)
+	if err != nil {
+		return nil, &exitError{code: exitInvalid, msg: err.Error()}
+	}
+	return r, nil
+}
+
+func findRoot(dir string) string {
+	for {
+		if isDir(filepath.Join(dir, "cue.mod")) && isDir(filepath.Join(dir, load.EnvsDir)) {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// selectEnvs returns the named environments, or all when none are named;
+// an unknown name is a usage error.
+func selectEnvs(cmd *cobra.Command, r *load.Repo, args []string) ([]string, error) {
+	if len(args) == 0 {
+		return r.Names(), nil
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, a := range args {
+		if !r.Has(a) {
+			return nil, usageErr(cmd, "unknown environment %q (known: %s)", a, joinNames(r.Names()))
+		}
+		if !seen[a] {
+			seen[a] = true
+			names = append(names, a)
+		}
+	}
+	return names, nil
+}
+
+func joinNames(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	s := names[0]
+	for _, n := range names[1:] {
+		s += ", " + n
+	}
+	return s
+}
+
+// loadValid loads the named environments and prints every diagnostic; it
+// fails when there is any, so that nothing acts on partly valid input.
+func (g *globals) loadValid(r *load.Repo, names []string) (*loaded, error) {
+	envs, diags := r.Load(names)
+	if len(diags) > 0 {
+		fmt.Fprintln(g.stderr, diags.Error())
+		return nil, failed("%s in %s", plural(len(diags), "error"), "envs/")
+	}
+	return &loaded{repo: r, envs: envs}, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,361 @@
+package render
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lexecon/lexgen/internal/model"
+)
+
+// k8sObject is one Kubernetes manifest and the file it goes to.
+type k8sObject struct {
+	file string
+	obj  any
+}
+
+// kubernetesObjects builds the application's objects in apply order.
+func kubernetesObjects(e *model.Environment) ([]k8sObject, error) {
+	cm := configMap(e)
+	dep, err := deployment(e, cm)
+	if err != nil {
+		return nil, err
+	}
+	return []k8sObject{
+		{"namespace.yaml", namespace(e)},
+		{"serviceaccount.yaml", serviceAccount(e)},
+		{"configmap.yaml", cm},
+		{"deployment.yaml", dep},
+		{"service.yaml", service(e)},
+		{"hpa.yaml", hpa(e)},
+	}, nil
+}
+
+func kubernetesFiles(e *model.Environment) ([]File, error) {
+	objs, err := kubernetesObjects(e)
+	if err != nil {
+		return nil, err
+	}
+	head := header("#", e.Source)
+	var files []File
+	var names []string
+	for _, o := range objs {
+		data, err := manifest(o.obj)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.file, err)
+		}
+		files = append(files, File{Path: "kubernetes/" + o.file, Data: append([]byte(head), data...)})
+		names = append(names, o.file)
+	}
+	k, err := yaml.Marshal(kustomization{
+		APIVersion: "kustomize.config.k8s.io/v1beta1",
+		Kind:       "Kustomization",
+		Namespace:  e.Namespace(),
+		Resources:  names,
+	})
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, File{Path: "kubernetes/kustomization.yaml", Data: append([]byte(head), k...)})
+	return files, nil
+}
+
+// kustomization is the part of kustomize's Kustomization that lexgen writes,
+// so that `kubectl apply -k out/<env>/kubernetes` applies every file.
+type kustomization struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Namespace  string   `json:"namespace"`
+	Resources  []string `json:"resources"`
+}
+
+// manifest serializes a typed object as YAML without the fields that only the
+// API server fills in (status, a null creationTimestamp), so the committed
+// file holds what lexgen decides and nothing else.
+func manifest(obj any) ([]byte, error) {
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	pruneCreationTimestamps(m)
+	return yaml.Marshal(m)
+}
+
+func pruneCreationTimestamps(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		if ts, ok := x["creationTimestamp"]; ok && ts == nil {
+			delete(x, "creationTimestamp")
+		}
+		for _, c := range x {
+			pruneCreationTimestamps(c)
+		}
+	case []any:
+		for _, c := range x {
+			pruneCreationTimestamps(c)
+		}
+	}
+}
+
+// labels are the app.kubernetes.io labels on every object; selector is the
+// stable subset a Deployment and Service select pods by (never the version,
+// which changes with every release).
+func labels(e *model.Environment) map[string]string {
+	l := selector(e)
+	l["app.kubernetes.io/version"] = e.App.Image.Tag
+	l["app.kubernetes.io/part-of"] = e.Service
+	l["app.kubernetes.io/managed-by"] = "lexgen"
+	l["lexecon.dev/environment"] = e.Name
+	return l
+}
+
+func selector(e *model.Environment) map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/name":     e.Service,
+		"app.kubernetes.io/instance": e.AppName(),
+	}
+}
+
+func meta(e *model.Environment, name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: e.Namespace(), Labels: labels(e)}
+}
+
+func namespace(e *model.Environment) *corev1.Namespace {
+	l := labels(e)
+	for _, mode := range []string{"enforce", "audit", "warn"} {
+		l["pod-security.kubernetes.io/"+mode] = "restricted"
+		l["pod-security.kubernetes.io/"+mode+"-version"] = "latest"
+	}
+	return &corev1.Namespace{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{Name: e.Namespace(), Labels: l},
+	}
+}
+
+func serviceAccount(e *model.Environment) *corev1.ServiceAccount {
+	return &corev1.ServiceAccount{
+		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+		ObjectMeta:                   meta(e, e.Service),
+		AutomountServiceAccountToken: ptr(false),
+	}
+}
+
+// configMap holds the non-secret configuration the seed lists.
+func configMap(e *model.Environment) *corev1.ConfigMap {
+	data := map[string]string{
+		"ENVIRONMENT":  e.Name,
+		"LOG_LEVEL":    e.App.LogLevel,
+		"SERVICE_NAME": e.Service,
+		"AWS_REGION":   e.AWS.Region,
+		"PORT":         strconv.Itoa(e.App.Port),
+		"METRICS_PATH": e.App.MetricsPath,
+	}
+	if !e.App.MetricsEnabled {
+		delete(data, "METRICS_PATH")
+	}
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: meta(e, e.ConfigMapName()),
+		Data:       data,
+	}
+}
+
+// checksum is a digest of the ConfigMap's data; as a pod annotation it makes
+// a configuration change roll the pods.
+func checksum(cm *corev1.ConfigMap) string {
+	keys := make([]string, 0, len(cm.Data))
+	for k := range cm.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%q=%q\n", k, cm.Data[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+const httpPort = "http"
+
+func deployment(e *model.Environment, cm *corev1.ConfigMap) (*appsv1.Deployment, error) {
+	res, err := resources(e.App.Resources)
+	if err != nil {
+		return nil, err
+	}
+	annotations := map[string]string{"checksum/config": checksum(cm)}
+	if e.App.MetricsEnabled {
+		annotations["prometheus.io/scrape"] = "true"
+		annotations["prometheus.io/port"] = strconv.Itoa(e.App.Port)
+		annotations["prometheus.io/path"] = e.App.MetricsPath
+	}
+	probe := func(period, failures int32) *corev1.Probe {
+		return &corev1.Probe{
+			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+				Path: e.App.HealthPath, Port: intstr.FromString(httpPort),
+			}},
+			PeriodSeconds:    period,
+			TimeoutSeconds:   3,
+			FailureThreshold: failures,
+		}
+	}
+	liveness, readiness := probe(10, 3), probe(5, 3)
+	liveness.InitialDelaySeconds = 10
+	spread := func(key string) corev1.TopologySpreadConstraint {
+		return corev1.TopologySpreadConstraint{
+			MaxSkew:           1,
+			TopologyKey:       key,
+			WhenUnsatisfiable: corev1.ScheduleAnyway,
+			LabelSelector:     &metav1.LabelSelector{MatchLabels: selector(e)},
+		}
+	}
+	podLabels := labels(e)
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: meta(e, e.AppName()),
+		Spec: appsv1.DeploymentSpec{
+			// No replicas: the HorizontalPodAutoscaler owns the count, and a
+			// fixed number here would reset it on every apply.
+			Selector:             &metav1.LabelSelector{MatchLabels: selector(e)},
+			RevisionHistoryLimit: ptr(int32(10)),
+			Strategy: appsv1.DeploymentStrategy{
+				Type: appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{
+					MaxUnavailable: ptr(intstr.FromInt32(0)),
+					MaxSurge:       ptr(intstr.FromInt32(1)),
+				},
+			},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: annotations},
+				Spec: corev1.PodSpec{
+					ServiceAccountName:           e.Service,
+					AutomountServiceAccountToken: ptr(false),
+					SecurityContext: &corev1.PodSecurityContext{
+						RunAsNonRoot:   ptr(true),
+						RunAsUser:      ptr(e.App.RunAsUser),
+						RunAsGroup:     ptr(e.App.RunAsUser),
+						FSGroup:        ptr(e.App.RunAsUser),
+						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+					},
+					Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+						PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+							Weight: 100,
+							PodAffinityTerm: corev1.PodAffinityTerm{
+								TopologyKey:   "kubernetes.io/hostname",
+								LabelSelector: &metav1.LabelSelector{MatchLabels: selector(e)},
+							},
+						}},
+					}},
+					TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
+						spread("topology.kubernetes.io/zone"),
+						spread("kubernetes.io/hostname"),
+					},
+					Containers: []corev1.Container{{
+						Name:  e.Service,
+						Image: e.App.Image.Ref(),
+						Ports: []corev1.ContainerPort{{Name: httpPort, ContainerPort: int32(e.App.Port), Protocol: corev1.ProtocolTCP}},
+						EnvFrom: []corev1.EnvFromSource{
+							{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: e.ConfigMapName()}}},
+							{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: e.AppSecretName()}}},
+						},
+						Resources:      res,
+						LivenessProbe:  liveness,
+						ReadinessProbe: readiness,
+						SecurityContext: &corev1.SecurityContext{
+							AllowPrivilegeEscalation: ptr(false),
+							ReadOnlyRootFilesystem:   ptr(true),
+							RunAsNonRoot:             ptr(true),
+							Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+						},
+						VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+					}},
+					Volumes: []corev1.Volume{{
+						Name:         "tmp",
+						VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}},
+					}},
+				},
+			},
+		},
+	}, nil
+}
+
+func resources(r model.Resources) (corev1.ResourceRequirements, error) {
+	list := func(q model.Quantities) (corev1.ResourceList, error) {
+		cpu, err := resource.ParseQuantity(q.CPU)
+		if err != nil {
+			return nil, fmt.Errorf("cpu %q: %w", q.CPU, err)
+		}
+		mem, err := resource.ParseQuantity(q.Memory)
+		if err != nil {
+			return nil, fmt.Errorf("memory %q: %w", q.Memory, err)
+		}
+		return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}, nil
+	}
+	req, err := list(r.Requests)
+	if err != nil {
+		return corev1.ResourceRequirements{}, err
+	}
+	lim, err := list(r.Limits)
+	if err != nil {
+		return corev1.ResourceRequirements{}, err
+	}
+	return corev1.ResourceRequirements{Requests: req, Limits: lim}, nil
+}
+
+// service exposes the app on port 80 inside the cluster, as the seed's
+// `kubectl port-forward svc/lexecon-staging 8000:80` expects.
+func service(e *model.Environment) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: meta(e, e.AppName()),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: selector(e),
+			Ports: []corev1.ServicePort{{
+				Name: httpPort, Port: 80, TargetPort: intstr.FromString(httpPort), Protocol: corev1.ProtocolTCP,
+			}},
+		},
+	}
+}
+
+func hpa(e *model.Environment) *autoscalingv2.HorizontalPodAutoscaler {
+	target := func(name corev1.ResourceName, percent int) autoscalingv2.MetricSpec {
+		return autoscalingv2.MetricSpec{
+			Type: autoscalingv2.ResourceMetricSourceType,
+			Resource: &autoscalingv2.ResourceMetricSource{
+				Name:   name,
+				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr(int32(percent))},
+			},
+		}
+	}
+	return &autoscalingv2.HorizontalPodAutoscaler{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
+		ObjectMeta: meta(e, e.AppName()),
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: e.AppName()},
+			MinReplicas:    ptr(int32(e.App.Replicas.Min)),
+			MaxReplicas:    int32(e.App.Replicas.Max),
+			Metrics: []autoscalingv2.MetricSpec{
+				target(corev1.ResourceCPU, e.App.Autoscaling.CPUPercent),
+				target(corev1.ResourceMemory, e.App.Autoscaling.MemoryPercent),
+			},
+		},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
