@@ -43,9 +43,40 @@ func (ds Diagnostics) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// dropConsequences removes, at a path where two environment-side values
+// conflict, the other errors that conflict causes (a custom message of the
+// schema would otherwise claim the value is malformed when it is only
+// contradicted).
+func (ds Diagnostics) dropConsequences() Diagnostics {
+	conflict := map[string]bool{}
+	for _, d := range ds {
+		if strings.HasPrefix(d.Message, "conflicting values ") && allInEnvs(d.Positions) {
+			conflict[d.Path] = true
+		}
+	}
+	out := ds[:0]
+	for _, d := range ds {
+		if conflict[d.Path] && !strings.HasPrefix(d.Message, "conflicting values ") {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func allInEnvs(ps []string) bool {
+	for _, p := range ps {
+		if !strings.HasPrefix(p, "envs/") {
+			return false
+		}
+	}
+	return len(ps) > 0
+}
+
 // sortAndDedupe orders diagnostics by position, then path and message, and
 // drops exact repeats (CUE reports some conflicts once per conjunct).
 func (ds Diagnostics) sortAndDedupe() Diagnostics {
+	ds = ds.dropConsequences()
 	sort.SliceStable(ds, func(i, j int) bool {
 		a, b := ds[i], ds[j]
 		if a.Path != b.Path {
