@@ -43,10 +43,10 @@ func (ds Diagnostics) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// dropConsequences removes, at a path where two environment-side values
-// conflict, the other errors that conflict causes (a custom message of the
-// schema would otherwise claim the value is malformed when it is only
-// contradicted).
+// dropConsequences keeps, of several errors at one path, the one that says
+// what is wrong. Where two environment-side values conflict, the other errors
+// are consequences (a custom message of the schema would otherwise claim the
+// value is malformed when it is only contradicted).
 func (ds Diagnostics) dropConsequences() Diagnostics {
 	conflict := map[string]bool{}
 	for _, d := range ds {
@@ -54,9 +54,19 @@ func (ds Diagnostics) dropConsequences() Diagnostics {
 			conflict[d.Path] = true
 		}
 	}
+	// Elsewhere a conflict beside another error at the same path is the
+	// value failing to match a default, which is no news: the other error
+	// says what is wrong with it.
+	other := map[string]bool{}
+	for _, d := range ds {
+		if !strings.HasPrefix(d.Message, "conflicting values ") {
+			other[d.Path] = true
+		}
+	}
 	out := ds[:0]
 	for _, d := range ds {
-		if conflict[d.Path] && !strings.HasPrefix(d.Message, "conflicting values ") {
+		isConflict := strings.HasPrefix(d.Message, "conflicting values ")
+		if conflict[d.Path] && !isConflict || !conflict[d.Path] && isConflict && other[d.Path] {
 			continue
 		}
 		out = append(out, d)

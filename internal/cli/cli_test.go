@@ -1,0 +1,112 @@
+package cli_test
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/lexecon/lexgen/internal/cli"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"lexgen": func() { os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// repoRoot is the repository holding this package.
+func repoRoot(t testing.TB) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(wd, "..", "..")
+}
+
+// layout copies the schema and the golden base environments into dir, so
+// each script starts from a small valid repository of its own.
+func layout(root, dir string) error {
+	for _, p := range [][2]string{
+		{"cue.mod", "cue.mod"},
+		{"schema", "schema"},
+		{filepath.Join("golden", "base", "envs"), "envs"},
+	} {
+		if err := copyTree(filepath.Join(root, p[0]), filepath.Join(dir, p[1])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyTree(from, to string) error {
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
+	})
+}
+
+func TestScripts(t *testing.T) {
+	root := repoRoot(t)
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			return layout(root, env.WorkDir)
+		},
+	})
+}
+
+// TestExitCodes pins the documented exit codes, which testscript's
+// `! exec` cannot tell apart.
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	if err := layout(repoRoot(t), dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // expected on stdout or stderr
+	}{
+		{[]string{"validate"}, 0, "2 environments valid"},
+		{[]string{"envs"}, 0, "production\nstaging\n"},
+		{[]string{"render", "--check"}, 1, "missing:"},
+		{[]string{"render"}, 0, "wrote out/production/"},
+		{[]string{"render", "--check"}, 0, "up to date"},
+		{[]string{"validate", "nosuch"}, 2, `unknown environment "nosuch"`},
+		{[]string{"render", "../etc"}, 2, `unknown environment "../etc"`},
+		{[]string{"render", "--no-such-flag"}, 2, "unknown flag: --no-such-flag"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"envs", "extra"}, 2, "unknown command"},
+		{[]string{"-C", filepath.Join(dir, "nowhere"), "validate"}, 1, "holds no .cue files"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := tc.args
+			if args[0] != "-C" {
+				args = append([]string{"-C", dir}, args...)
+			}
+			code := cli.Main(args, &stdout, &stderr)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String()+stderr.String(), tc.out) {
+				t.Errorf("output lacks %q\nstdout:\n%s\nstderr:\n%s", tc.out, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
