@@ -183,27 +183,36 @@ func (r *Repo) Load(names []string) ([]*model.Environment, Diagnostics) {
 }
 
 func (r *Repo) loadOne(ctx *cue.Context, name string) (*model.Environment, Diagnostics) {
+	v, ds := r.value(ctx, name)
+	if ds != nil {
+		return nil, ds
+	}
+	env := &model.Environment{}
+	if err := v.Decode(env); err != nil {
+		return nil, r.locate(r.envs[name], fromCUE(r.Root, err))
+	}
+	env.Source = r.envs[name]
+	return env, nil
+}
+
+// value evaluates one environment (its file and the shared files) and
+// validates it: concrete, final, within every bound and policy.
+func (r *Repo) value(ctx *cue.Context, name string) (cue.Value, Diagnostics) {
 	file, ok := r.envs[name]
 	if !ok {
-		return nil, Diagnostics{{Path: name, Message: "no such environment"}}
+		return cue.Value{}, Diagnostics{{Path: name, Message: "no such environment"}}
 	}
 	args := append(append([]string(nil), r.shared...), file)
 	insts := load.Instances(args, &load.Config{Dir: r.Root})
 	if len(insts) != 1 {
-		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %s gave %d CUE instances, want 1", file, len(insts))}}
+		return cue.Value{}, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %s gave %d CUE instances, want 1", file, len(insts))}}
 	}
 	if err := insts[0].Err; err != nil {
-		return nil, r.locate(file, fromCUE(r.Root, err))
+		return cue.Value{}, r.locate(file, fromCUE(r.Root, err))
 	}
 	v := ctx.BuildInstance(insts[0])
 	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return nil, r.locate(file, fromCUE(r.Root, err))
+		return cue.Value{}, r.locate(file, fromCUE(r.Root, err))
 	}
-	ev := v.LookupPath(cue.MakePath(cue.Str(name)))
-	env := &model.Environment{}
-	if err := ev.Decode(env); err != nil {
-		return nil, r.locate(file, fromCUE(r.Root, err))
-	}
-	env.Source = file
-	return env, nil
+	return v.LookupPath(cue.MakePath(cue.Str(name))), nil
 }

@@ -1,0 +1,31 @@
+# The habits of this repository, one line each. `make help` lists them.
+SHELL := bash
+GO ?= go
+CUE_FILES = $(shell git ls-files '*.cue' | grep -v '/syntax-error/')
+
+.PHONY: help fmt vet test golden render check ci
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+fmt: ## format Go and CUE sources
+	gofmt -w $$(git ls-files '*.go')
+	$(GO) tool cue fmt $(CUE_FILES)
+
+vet: ## go vet, and fail on unformatted Go
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'run make fmt'; exit 1; }
+	$(GO) vet ./...
+
+test: vet ## vet, then every unit, golden and CLI test
+	$(GO) test ./...
+
+golden: ## rewrite the golden files from what lexgen renders now; review the diff
+	$(GO) test ./golden -update
+
+render: ## render every environment into out/
+	$(GO) run ./cmd/lexgen render
+
+check: ## fail if out/ is not what envs/ renders to
+	$(GO) run ./cmd/lexgen render --check
+
+ci: test check ## what .ci/run runs

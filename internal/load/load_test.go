@@ -1,0 +1,95 @@
+package load
+
+import (
+	"encoding/json"
+	"testing"
+
+	"cuelang.org/go/cue/cuecontext"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestDecodeLosesNothing compares each environment as CUE exports it with
+// the decoded Go model: a schema field the model lacks (or names
+// differently) would be silently dropped by Decode, and shows up here.
+func TestDecodeLosesNothing(t *testing.T) {
+	r, err := Open("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := cuecontext.New()
+	for _, name := range r.Names() {
+		v, ds := r.value(ctx, name)
+		if ds != nil {
+			t.Fatalf("%s: %v", name, ds)
+		}
+		var fromCUE, fromModel any
+		raw, err := v.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &fromCUE); err != nil {
+			t.Fatal(err)
+		}
+		envs, ds := r.Load([]string{name})
+		if ds != nil {
+			t.Fatal(ds)
+		}
+		raw, err = json.Marshal(envs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &fromModel); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(fromCUE, fromModel); diff != "" {
+			t.Errorf("%s: the Go model does not hold what CUE says (-cue +model):\n%s", name, diff)
+		}
+	}
+}
+
+func TestSeedFigures(t *testing.T) {
+	r, err := Open("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs, ds := r.Load([]string{"production", "staging"})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	prod, stg := envs[0], envs[1]
+	// The figures of the seed's "Environment Separation" and "Cost
+	// Optimization" sections, and its autoscaling and DR targets.
+	for _, c := range []struct {
+		what      string
+		got, want any
+	}{
+		{"staging nodes", stg.Cluster.Nodes.Desired, 2},
+		{"staging node type", stg.Cluster.Nodes.InstanceType, "t3.medium"},
+		{"staging db class", stg.Database.InstanceClass, "db.t3.micro"},
+		{"staging backups", stg.Database.BackupRetentionDays, 7},
+		{"staging multi-AZ", stg.Database.MultiAZ, false},
+		{"production nodes", prod.Cluster.Nodes.Desired, 3},
+		{"production node type", prod.Cluster.Nodes.InstanceType, "t3.small"},
+		{"production db class", prod.Database.InstanceClass, "db.t3.small"},
+		{"production backups", prod.Database.BackupRetentionDays, 30},
+		{"production multi-AZ", prod.Database.MultiAZ, true},
+		{"production tier", prod.IsProduction(), true},
+		{"staging tier", stg.IsProduction(), false},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, the seed says %v", c.what, c.got, c.want)
+		}
+	}
+	for _, e := range envs {
+		a := e.App
+		if a.Replicas.Min != 2 || a.Replicas.Max != 5 || a.Autoscaling.CPUPercent != 70 || a.Autoscaling.MemoryPercent != 80 {
+			t.Errorf("%s: replicas %d-%d at %d%% CPU / %d%% memory, the seed says 2-5 at 70%% / 80%%", e.Name, a.Replicas.Min, a.Replicas.Max, a.Autoscaling.CPUPercent, a.Autoscaling.MemoryPercent)
+		}
+		if e.Recovery.RTOMinutes != 30 || e.Recovery.RPOMinutes != 60 {
+			t.Errorf("%s: RTO %d min, RPO %d min; the seed says 30 min and 1 h", e.Name, e.Recovery.RTOMinutes, e.Recovery.RPOMinutes)
+		}
+		if a.Port != 8000 || a.HealthPath != "/health" || a.MetricsPath != "/metrics" {
+			t.Errorf("%s: port %d, health %s, metrics %s; the seed uses 8000, /health, /metrics", e.Name, a.Port, a.HealthPath, a.MetricsPath)
+		}
+	}
+}
