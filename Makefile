@@ -3,10 +3,14 @@ SHELL := bash
 GO ?= go
 CUE_FILES = $(shell git ls-files '*.cue' | grep -v '/syntax-error/')
 
-.PHONY: help fmt vet test golden render check ci
+.PHONY: help setup fmt vet test golden render check e2e ci
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+setup: ## install the Debian packages the checks need (zstd for the AWS provider build)
+	@command -v zstd >/dev/null || { apt-get update -qq && apt-get install -y -qq zstd; }
+	@command -v terraform >/dev/null || { echo 'terraform is not on PATH: install Terraform >= 1.5'; exit 1; }
 
 fmt: ## format Go and CUE sources
 	gofmt -w $$(git ls-files '*.go')
@@ -28,4 +32,7 @@ render: ## render every environment into out/
 check: ## fail if out/ is not what envs/ renders to
 	$(GO) run ./cmd/lexgen render --check
 
-ci: test check ## what .ci/run runs
+e2e: setup ## validate and plan the Terraform module against the real AWS provider, offline
+	$(GO) test -tags e2e -count=1 ./e2e
+
+ci: setup test check e2e ## what .ci/run runs

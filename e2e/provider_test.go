@@ -1,0 +1,257 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	providerVersion = "6.34.0"
+	providerFile    = "terraform-provider-aws_v" + providerVersion
+)
+
+// providerRC unpacks the AWS provider build from shared/tools/aws-provider
+// into a filesystem mirror under .cache (once) and returns a Terraform CLI
+// config that installs hashicorp/aws from there and nothing from the network.
+func providerRC(t *testing.T) string {
+	t.Helper()
+	need(t, "zstd", "apt-get install zstd")
+	mirror := cacheDir("terraform", "mirror")
+	bin := filepath.Join(mirror, "registry.terraform.io", "hashicorp", "aws", providerVersion, "linux_amd64", providerFile)
+	err := once("provider", func() error {
+		if _, err := os.Stat(bin); err == nil {
+			return nil
+		}
+		src := sharedDir("tools", "aws-provider", providerFile+"_linux_amd64.zst")
+		if _, err := os.Stat(src); err != nil {
+			return fmt.Errorf("the AWS provider build is missing: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+			return err
+		}
+		tmp := bin + ".partial"
+		if _, errOut, err := run(t, "", nil, "zstd", "-d", "-q", "-f", src, "-o", tmp); err != nil {
+			return fmt.Errorf("zstd: %v: %s", err, errOut)
+		}
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			return err
+		}
+		return os.Rename(tmp, bin)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := filepath.Join(t.TempDir(), "mirror.tfrc")
+	conf := fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`, mirror)
+	if err := os.WriteFile(rc, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// module copies infrastructure/terraform into a temporary folder; the
+// .terraform folder and lock file made there from the mirror never reach
+// the repository (their hashes are not the registry's).
+func module(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "terraform")
+	copyDir(t, filepath.Join(repoRoot, "infrastructure", "terraform"), dir)
+	return dir
+}
+
+// validate runs init -backend=false and validate; it returns validate's
+// diagnostics, empty when the module is valid.
+func validate(t *testing.T, dir string) []string {
+	t.Helper()
+	tf := need(t, "terraform", installTerraform)
+	env := tfEnv(t, providerRC(t))
+	if out, errOut, err := run(t, dir, env, tf, "init", "-backend=false", "-input=false"); err != nil {
+		t.Fatalf("terraform init: %v\n%s%s", err, out, errOut)
+	}
+	out, errOut, err := run(t, dir, env, tf, "validate", "-json")
+	var res struct {
+		Valid       bool
+		Diagnostics []struct{ Severity, Summary, Detail string }
+	}
+	if jerr := json.Unmarshal([]byte(out), &res); jerr != nil {
+		t.Fatalf("terraform validate: %v %v\n%s%s", err, jerr, out, errOut)
+	}
+	var problems []string
+	for _, d := range res.Diagnostics {
+		problems = append(problems, d.Severity+": "+d.Summary+": "+d.Detail)
+	}
+	if !res.Valid && len(problems) == 0 {
+		problems = append(problems, "invalid, with no diagnostics")
+	}
+	return problems
+}
+
+func TestModuleValidatesAgainstTheProvider(t *testing.T) {
+	if problems := validate(t, module(t)); len(problems) > 0 {
+		t.Errorf("terraform validate:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+func TestModuleValidationCanFail(t *testing.T) {
+	dir := module(t)
+	p := filepath.Join(dir, "rds.tf")
+	src, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(src), "storage_encrypted = true", "storage_encryptd = true", 1)
+	if bad == string(src) {
+		t.Fatal("rds.tf no longer sets storage_encrypted; update this test")
+	}
+	if err := os.WriteFile(p, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	problems := validate(t, dir)
+	if len(problems) == 0 {
+		t.Fatal("a misspelt argument passed terraform validate")
+	}
+	if !strings.Contains(strings.Join(problems, "\n"), "storage_encryptd") {
+		t.Errorf("validate failed, but not on the misspelt argument:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// offlineOverride is a test-only override file: a local backend instead of
+// S3, and the provider settings that let it plan with fake credentials and
+// no network. The module's own provider block stays clean.
+const offlineOverride = `terraform {
+  backend "local" {}
+}
+
+provider "aws" {
+  access_key                  = "AKIAFAKEFAKEFAKEFAKE"
+  secret_key                  = "fake"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  # The account cannot be checked offline; the real provider block keeps
+  # allowed_account_ids = [var.aws_account_id].
+  allowed_account_ids = null
+}
+`
+
+type plannedResource struct {
+	Address string         `json:"address"`
+	Type    string         `json:"type"`
+	Values  map[string]any `json:"values"`
+}
+
+// plan plans the whole module with one environment's tfvars and returns the
+// planned resources by address.
+func plan(t *testing.T, env string) map[string]plannedResource {
+	t.Helper()
+	tf := need(t, "terraform", installTerraform)
+	dir := module(t)
+	if err := os.WriteFile(filepath.Join(dir, "offline_override.tf"), []byte(offlineOverride), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tfe := append(tfEnv(t, providerRC(t)), "AWS_EC2_METADATA_DISABLED=true")
+	if out, errOut, err := run(t, dir, tfe, tf, "init", "-input=false"); err != nil {
+		t.Fatalf("terraform init: %v\n%s%s", err, out, errOut)
+	}
+	tfvars := filepath.Join(repoRoot, "out", env, "terraform", env+".tfvars")
+	out, errOut, err := run(t, dir, tfe, tf, "plan", "-no-color", "-input=false", "-lock=false", "-out=plan.bin", "-var-file="+tfvars)
+	if err != nil {
+		t.Fatalf("terraform plan: %v\n%s%s", err, out, errOut)
+	}
+	if strings.Contains(out+errOut, "Warning:") {
+		t.Errorf("terraform plan warns:\n%s%s", out, errOut)
+	}
+	out, errOut, err = run(t, dir, tfe, tf, "show", "-json", "plan.bin")
+	if err != nil {
+		t.Fatalf("terraform show: %v\n%s", err, errOut)
+	}
+	var p struct {
+		PlannedValues struct {
+			RootModule struct {
+				Resources []plannedResource `json:"resources"`
+			} `json:"root_module"`
+		} `json:"planned_values"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	res := map[string]plannedResource{}
+	for _, r := range p.PlannedValues.RootModule.Resources {
+		res[r.Address] = r
+	}
+	return res
+}
+
+// The seed's figures, as the real resources in the plan must carry them.
+var seed = map[string]struct {
+	nodeType                string
+	nodes, nodeMin, backups int
+	dbClass                 string
+	multiAZ, protected      bool
+}{
+	"staging":    {"t3.medium", 2, 2, 7, "db.t3.micro", false, false},
+	"production": {"t3.small", 3, 3, 30, "db.t3.small", true, true},
+}
+
+func TestModulePlansEveryEnvironment(t *testing.T) {
+	for _, env := range environments(t) {
+		t.Run(env, func(t *testing.T) {
+			res := plan(t, env)
+			want, ok := seed[env]
+			if !ok {
+				return // an environment the seed does not describe
+			}
+			ng := res["aws_eks_node_group.this"].Values
+			sc, _ := ng["scaling_config"].([]any)
+			if len(sc) != 1 {
+				t.Fatalf("node group scaling_config = %v", ng["scaling_config"])
+			}
+			scaling := sc[0].(map[string]any)
+			db := res["aws_db_instance.this"].Values
+			for _, c := range []struct {
+				what      string
+				got, want any
+			}{
+				{"node instance types", fmt.Sprint(ng["instance_types"]), fmt.Sprint([]string{want.nodeType})},
+				{"node desired size", scaling["desired_size"], float64(want.nodes)},
+				{"node min size", scaling["min_size"], float64(want.nodeMin)},
+				{"db instance class", db["instance_class"], want.dbClass},
+				{"db multi_az", db["multi_az"], want.multiAZ},
+				{"db backup_retention_period", db["backup_retention_period"], float64(want.backups)},
+				{"db storage_encrypted", db["storage_encrypted"], true},
+				{"db deletion_protection", db["deletion_protection"], want.protected},
+				{"db manage_master_user_password", db["manage_master_user_password"], true},
+				{"db skip_final_snapshot", db["skip_final_snapshot"], !want.protected},
+			} {
+				if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+					t.Errorf("%s: %s = %v, want %v", env, c.what, c.got, c.want)
+				}
+			}
+			pg := res["aws_db_parameter_group.this"].Values
+			if !strings.Contains(fmt.Sprint(pg["parameter"]), "rds.force_ssl") {
+				t.Errorf("%s: parameter group lacks rds.force_ssl: %v", env, pg["parameter"])
+			}
+			for _, k := range []string{"aws_kms_key.database", "aws_kms_key.secrets"} {
+				if res[k].Values["enable_key_rotation"] != true {
+					t.Errorf("%s: %s without key rotation", env, k)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,104 @@
+resource "aws_iam_role" "cluster" {
+  name               = "${var.cluster_name}-cluster"
+  assume_role_policy = data.aws_iam_policy_document.assume["eks"].json
+}
+
+resource "aws_iam_role_policy_attachment" "cluster" {
+  role       = aws_iam_role.cluster.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonEKSClusterPolicy"
+}
+
+# Extra control-plane security group. EKS also creates the cluster security
+# group that the managed nodes share; the database admits that one.
+resource "aws_security_group" "control_plane" {
+  name        = "${var.cluster_name}-control-plane"
+  description = "EKS control plane of ${var.cluster_name}"
+  vpc_id      = var.vpc_id
+
+  tags = {
+    Name = "${var.cluster_name}-control-plane"
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "control_plane" {
+  security_group_id = aws_security_group.control_plane.id
+  description       = "Control plane to the nodes and AWS APIs"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_eks_cluster" "this" {
+  name                      = var.cluster_name
+  version                   = var.kubernetes_version
+  role_arn                  = aws_iam_role.cluster.arn
+  enabled_cluster_log_types = var.cluster_log_types
+
+  vpc_config {
+    subnet_ids              = var.subnet_ids
+    security_group_ids      = [aws_security_group.control_plane.id]
+    endpoint_private_access = true
+    endpoint_public_access  = var.cluster_endpoint_public_access
+    public_access_cidrs     = var.cluster_endpoint_public_access ? var.cluster_public_access_cidrs : null
+  }
+
+  access_config {
+    authentication_mode = "API"
+  }
+
+  encryption_config {
+    resources = ["secrets"]
+    provider {
+      key_arn = aws_kms_key.secrets.arn
+    }
+  }
+
+  depends_on = [aws_iam_role_policy_attachment.cluster]
+}
+
+# OIDC provider: lets Kubernetes service accounts assume IAM roles (IRSA).
+resource "aws_iam_openid_connect_provider" "cluster" {
+  url            = aws_eks_cluster.this.identity[0].oidc[0].issuer
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+resource "aws_iam_role" "nodes" {
+  name               = "${var.cluster_name}-nodes"
+  assume_role_policy = data.aws_iam_policy_document.assume["ec2"].json
+}
+
+resource "aws_iam_role_policy_attachment" "nodes" {
+  for_each = toset([
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+  ])
+  role       = aws_iam_role.nodes.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/${each.value}"
+}
+
+resource "aws_eks_node_group" "this" {
+  cluster_name    = aws_eks_cluster.this.name
+  node_group_name = "${var.cluster_name}-nodes"
+  node_role_arn   = aws_iam_role.nodes.arn
+  subnet_ids      = var.subnet_ids
+  instance_types  = [var.node_instance_type]
+  capacity_type   = "ON_DEMAND"
+  disk_size       = var.node_disk_size
+
+  scaling_config {
+    desired_size = var.node_desired_size
+    min_size     = var.node_min_size
+    max_size     = var.node_max_size
+  }
+
+  update_config {
+    max_unavailable = 1
+  }
+
+  # The cluster autoscaler moves the desired size; a plan must not undo it.
+  lifecycle {
+    ignore_changes = [scaling_config[0].desired_size]
+  }
+
+  depends_on = [aws_iam_role_policy_attachment.nodes]
+}
