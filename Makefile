@@ -6,7 +6,7 @@ CUE_FILES = $(shell git ls-files '*.cue' | grep -v '/syntax-error/')
 .PHONY: help setup fmt vet test golden render check e2e ci
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
 setup: ## install the Debian packages the checks need (zstd for the AWS provider build)
 	@command -v zstd >/dev/null || { apt-get update -qq && apt-get install -y -qq zstd; }
