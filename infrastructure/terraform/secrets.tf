@@ -60,6 +60,14 @@ data "aws_iam_policy_document" "external_secrets" {
       aws_db_instance.this.master_user_secret[0].secret_arn,
     ]
   }
+  # External Secrets finds the RDS-managed secret, whose name is random, by
+  # its aws:rds:primaryDBInstanceArn tag; listing names needs this, and IAM
+  # allows no narrower resource for it. Values stay limited to the above.
+  statement {
+    sid       = "FindTheRDSManagedSecretByTag"
+    actions   = ["secretsmanager:ListSecrets"]
+    resources = ["*"]
+  }
   statement {
     sid       = "DecryptThem"
     actions   = ["kms:Decrypt"]

@@ -83,8 +83,10 @@ type App struct {
 	HealthPath     string      `json:"healthPath"`
 	MetricsEnabled bool        `json:"metricsEnabled"`
 	MetricsPath    string      `json:"metricsPath"`
-	LogLevel       string      `json:"logLevel"`
-	RunAsUser      int64       `json:"runAsUser"`
+	// MonitoringNamespace is where Prometheus runs.
+	MonitoringNamespace string `json:"monitoringNamespace"`
+	LogLevel            string `json:"logLevel"`
+	RunAsUser           int64  `json:"runAsUser"`
 }
 
 type Image struct {
@@ -125,7 +127,14 @@ type Delivery struct {
 	Revision        string         `json:"revision"`
 	AutoSync        bool           `json:"autoSync"`
 	RequireApproval bool           `json:"requireApproval"`
+	ArgoCD          ArgoCD         `json:"argocd"`
 	TerraformState  TerraformState `json:"terraformState"`
+}
+
+type ArgoCD struct {
+	Namespace string `json:"namespace"`
+	Project   string `json:"project"`
+	InCluster bool   `json:"inCluster"`
 }
 
 type TerraformState struct {

@@ -45,6 +45,16 @@ func (e *Environment) ExternalSecretsRoleARN() string {
 	return fmt.Sprintf("arn:aws:iam::%s:role/%s", e.AWS.AccountID, e.ExternalSecretsRoleName())
 }
 
+// DBARN is the RDS instance's ARN, known before it exists. RDS tags the
+// master-password secret it manages with it (aws:rds:primaryDBInstanceArn),
+// which is how External Secrets finds that secret, whose name is random.
+func (e *Environment) DBARN() string {
+	return fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", e.AWS.Region, e.AWS.AccountID, e.DBIdentifier())
+}
+
+// SecretStoreName is the External Secrets SecretStore for AWS Secrets Manager.
+func (e *Environment) SecretStoreName() string { return e.Service + "-aws-secrets-manager" }
+
 // StateKey is the object key of the environment's Terraform state.
 func (e *Environment) StateKey() string { return e.Name + "/terraform.tfstate" }
 

@@ -11,6 +11,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -32,14 +34,23 @@ func kubernetesObjects(e *model.Environment) ([]k8sObject, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []k8sObject{
+	objs := []k8sObject{
 		{"namespace.yaml", namespace(e)},
 		{"serviceaccount.yaml", serviceAccount(e)},
+		{"serviceaccount-external-secrets.yaml", externalSecretsServiceAccount(e)},
+		{"secretstore.yaml", secretStore(e)},
+		{"externalsecret.yaml", externalSecret(e)},
 		{"configmap.yaml", cm},
 		{"deployment.yaml", dep},
 		{"service.yaml", service(e)},
 		{"hpa.yaml", hpa(e)},
-	}, nil
+		{"pdb.yaml", pdb(e)},
+		{"networkpolicy.yaml", networkPolicy(e)},
+	}
+	if e.App.MetricsEnabled {
+		objs = append(objs, k8sObject{"servicemonitor.yaml", serviceMonitor(e)})
+	}
+	return objs, nil
 }
 
 func kubernetesFiles(e *model.Environment) ([]File, error) {
@@ -354,6 +365,63 @@ func hpa(e *model.Environment) *autoscalingv2.HorizontalPodAutoscaler {
 				target(corev1.ResourceCPU, e.App.Autoscaling.CPUPercent),
 				target(corev1.ResourceMemory, e.App.Autoscaling.MemoryPercent),
 			},
+		},
+	}
+}
+
+// pdb lets a node drain evict one pod at a time, so N-1 keep serving. A pod
+// that is not ready may always be evicted, so a broken one never blocks a
+// drain.
+func pdb(e *model.Environment) *policyv1.PodDisruptionBudget {
+	return &policyv1.PodDisruptionBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+		ObjectMeta: meta(e, e.AppName()),
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable:             ptr(intstr.FromInt32(1)),
+			Selector:                   &metav1.LabelSelector{MatchLabels: selector(e)},
+			UnhealthyPodEvictionPolicy: ptr(policyv1.AlwaysAllow),
+		},
+	}
+}
+
+// networkPolicy admits traffic to the app port only from the namespace
+// itself and from the monitoring namespace, and lets the pods reach only DNS,
+// the database port and HTTPS (AWS APIs).
+func networkPolicy(e *model.Environment) *networkingv1.NetworkPolicy {
+	nsPeer := func(ns string) networkingv1.NetworkPolicyPeer {
+		return networkingv1.NetworkPolicyPeer{NamespaceSelector: &metav1.LabelSelector{
+			MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns},
+		}}
+	}
+	port := func(proto corev1.Protocol, p int) networkingv1.NetworkPolicyPort {
+		return networkingv1.NetworkPolicyPort{Protocol: ptr(proto), Port: ptr(intstr.FromInt(p))}
+	}
+	return &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: meta(e, e.AppName()),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: selector(e)},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{
+				From:  []networkingv1.NetworkPolicyPeer{nsPeer(e.Namespace()), nsPeer(e.App.MonitoringNamespace)},
+				Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolTCP, e.App.Port)},
+			}},
+			Egress: []networkingv1.NetworkPolicyEgressRule{
+				{Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, 53), port(corev1.ProtocolTCP, 53)}},
+				{Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolTCP, e.Database.Port)}},
+				{Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolTCP, 443)}},
+			},
+		},
+	}
+}
+
+func serviceMonitor(e *model.Environment) *ServiceMonitor {
+	return &ServiceMonitor{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "monitoring.coreos.com/v1", Kind: "ServiceMonitor"},
+		ObjectMeta: meta(e, e.AppName()),
+		Spec: ServiceMonitorSpec{
+			Selector:  metav1.LabelSelector{MatchLabels: selector(e)},
+			Endpoints: []MonitorEndpoint{{Port: httpPort, Path: e.App.MetricsPath, Interval: "30s"}},
 		},
 	}
 }

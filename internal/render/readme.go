@@ -59,11 +59,12 @@ Rendered from ` + "`{{.E.Source}}`" + `.
 
 - ` + "`{{.E.AppSecretID}}`" + `: {{join .E.Secrets.APIKeys ", "}}
 - ` + "`{{.E.DatabaseSecretID}}`" + `: connection details; the master password is managed and rotated by RDS
-- In the cluster: Secret ` + "`{{.E.AppSecretName}}`" + `, refreshed every {{.E.Secrets.RefreshInterval}}
+- The RDS-managed master secret (random name), found by its tag ` + "`aws:rds:primaryDBInstanceArn = {{.E.DBARN}}`" + `
+- In the cluster: External Secrets (service account ` + "`{{.E.ExternalSecretsServiceAccount}}`" + `, IAM role ` + "`{{.E.ExternalSecretsRoleName}}`" + `) writes Secret ` + "`{{.E.AppSecretName}}`" + ` with {{.SecretKeys}}, refreshed every {{.E.Secrets.RefreshInterval}}
 
 ## Applying it
 
-Argo CD {{if .E.Delivery.AutoSync}}syncs every merge to {{.E.Delivery.Revision}} automatically{{else}}waits for a person to sync{{end}} ({{.E.Delivery.RepoURL}}).
+Argo CD Application ` + "`{{.E.ArgoAppName}}`" + ` (namespace ` + "`{{.E.Delivery.ArgoCD.Namespace}}`" + `) {{if .E.Delivery.AutoSync}}syncs every merge to {{.E.Delivery.Revision}} automatically, with prune and self-heal{{else}}waits for a person to sync{{end}}: ` + "`out/{{.E.Name}}/kubernetes`" + ` of {{.E.Delivery.RepoURL}}.
 Terraform state: s3://{{.E.Delivery.TerraformState.Bucket}}/{{.E.StateKey}} (lock table {{.E.Delivery.TerraformState.LockTable}}).
 
 ` + "```" + `
@@ -71,7 +72,7 @@ terraform -chdir=infrastructure/terraform init -reconfigure -backend-config=../.
 terraform -chdir=infrastructure/terraform plan -var-file=../../out/{{.E.Name}}/terraform/{{.E.Name}}.tfvars -out={{.E.Name}}.tfplan
 terraform -chdir=infrastructure/terraform apply {{.E.Name}}.tfplan
 aws eks update-kubeconfig --region {{.E.AWS.Region}} --name {{.E.ClusterName}}
-kubectl apply --server-side -k out/{{.E.Name}}/kubernetes
+kubectl apply --server-side -f out/{{.E.Name}}/argocd/application.yaml
 ` + "```" + `
 `))
 
@@ -86,9 +87,10 @@ func subnetList(ss []model.Subnet) string {
 func readmeFiles(e *model.Environment) ([]File, error) {
 	var b bytes.Buffer
 	err := readmeTemplate.Execute(&b, struct {
-		Header string
-		E      *model.Environment
-	}{strings.TrimSpace(strings.TrimPrefix(header("", e.Source), " ")), e})
+		Header     string
+		E          *model.Environment
+		SecretKeys string
+	}{strings.TrimSpace(strings.TrimPrefix(header("", e.Source), " ")), e, secretKeys(e)})
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ func Environment(env *model.Environment) ([]File, error) {
 	for _, r := range []func(*model.Environment) ([]File, error){
 		terraformFiles,
 		kubernetesFiles,
+		argocdFiles,
 		readmeFiles,
 	} {
 		fs, err := r(env)

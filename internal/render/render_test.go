@@ -14,6 +14,10 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	psaapi "k8s.io/pod-security-admission/api"
+	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lexecon/lexgen/internal/model"
@@ -46,10 +50,15 @@ func testEnv() *model.Environment {
 				Requests: model.Quantities{CPU: "250m", Memory: "256Mi"},
 				Limits:   model.Quantities{CPU: "1", Memory: "512Mi"},
 			},
-			HealthPath: "/health", MetricsEnabled: true, MetricsPath: "/metrics", LogLevel: "info", RunAsUser: 10001,
+			HealthPath: "/health", MetricsEnabled: true, MetricsPath: "/metrics", MonitoringNamespace: "monitoring",
+			LogLevel: "info", RunAsUser: 10001,
 		},
-		Secrets:  model.Secrets{APIKeys: []string{"LEXECON_API_KEY"}, RefreshInterval: "1h"},
-		Delivery: model.Delivery{RepoURL: "https://example.com/x.git", Revision: "main", TerraformState: model.TerraformState{Bucket: "b", LockTable: "l", Region: "us-east-1"}},
+		Secrets: model.Secrets{APIKeys: []string{"LEXECON_API_KEY"}, RefreshInterval: "1h"},
+		Delivery: model.Delivery{
+			RepoURL: "https://example.com/x.git", Revision: "main", AutoSync: true,
+			ArgoCD:         model.ArgoCD{Namespace: "argocd", Project: "default", InCluster: true},
+			TerraformState: model.TerraformState{Bucket: "b", LockTable: "l", Region: "us-east-1"},
+		},
 		Recovery: model.Recovery{RTOMinutes: 30, RPOMinutes: 60},
 	}
 }
@@ -224,11 +233,17 @@ func TestBackend(t *testing.T) {
 // Kubernetes type with unknown fields rejected, so no field is misspelt or
 // misplaced.
 func TestManifestsDecodeStrictly(t *testing.T) {
-	files, err := kubernetesFiles(testEnv())
+	files, err := Environment(testEnv())
 	if err != nil {
 		t.Fatal(err)
 	}
 	types := map[string]func() any{
+		"ServiceMonitor":          func() any { return &ServiceMonitor{} },
+		"SecretStore":             func() any { return &SecretStore{} },
+		"ExternalSecret":          func() any { return &ExternalSecret{} },
+		"Application":             func() any { return &Application{} },
+		"PodDisruptionBudget":     func() any { return &policyv1.PodDisruptionBudget{} },
+		"NetworkPolicy":           func() any { return &networkingv1.NetworkPolicy{} },
 		"Namespace":               func() any { return &corev1.Namespace{} },
 		"ServiceAccount":          func() any { return &corev1.ServiceAccount{} },
 		"ConfigMap":               func() any { return &corev1.ConfigMap{} },
@@ -237,7 +252,12 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 		"HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
 		"Kustomization":           func() any { return &kustomization{} },
 	}
+	n := 0
 	for _, f := range files {
+		if !strings.HasSuffix(f.Path, ".yaml") {
+			continue
+		}
+		n++
 		var head struct{ Kind string }
 		if err := yaml.Unmarshal(f.Data, &head); err != nil {
 			t.Fatalf("%s: %v", f.Path, err)
@@ -250,6 +270,50 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 		if err := yaml.UnmarshalStrict(f.Data, mk()); err != nil {
 			t.Errorf("%s: %v", f.Path, err)
 		}
+	}
+	if n < 13 {
+		t.Errorf("only %d manifests checked", n)
+	}
+
+	// The check rejects a misplaced field.
+	bad := []byte("apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  replicas: 2\n")
+	if err := yaml.UnmarshalStrict(bad, &corev1.Service{}); err == nil {
+		t.Error("a Service with replicas decoded strictly")
+	}
+}
+
+// restricted evaluates a pod template against the Pod Security "restricted"
+// profile, latest version, and returns the reasons it is refused.
+func restricted(t *testing.T, tmpl corev1.PodTemplateSpec) []string {
+	t.Helper()
+	ev, err := psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lv := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
+	var reasons []string
+	for _, r := range ev.EvaluatePod(lv, &tmpl.ObjectMeta, &tmpl.Spec) {
+		if !r.Allowed {
+			reasons = append(reasons, r.ForbiddenReason+": "+r.ForbiddenDetail)
+		}
+	}
+	return reasons
+}
+
+func TestPodTemplateIsRestricted(t *testing.T) {
+	d, err := deployment(testEnv(), configMap(testEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reasons := restricted(t, d.Spec.Template); len(reasons) > 0 {
+		t.Errorf("the pod template breaks Pod Security restricted:\n%s", strings.Join(reasons, "\n"))
+	}
+
+	// The same check refuses a template that may escalate privileges.
+	bad := d.Spec.Template.DeepCopy()
+	bad.Spec.Containers[0].SecurityContext.AllowPrivilegeEscalation = ptr(true)
+	if reasons := restricted(t, *bad); len(reasons) == 0 {
+		t.Error("a container allowing privilege escalation passed")
 	}
 }
 
@@ -270,5 +334,85 @@ func TestConfigChangeRollsPods(t *testing.T) {
 	db, _ := deployment(b, configMap(b))
 	if da.Spec.Template.Annotations["checksum/config"] == db.Spec.Template.Annotations["checksum/config"] {
 		t.Error("a changed ConfigMap leaves the pod template's checksum unchanged")
+	}
+}
+
+// TestNamesAgreeAcrossTerraformAndKubernetes reads the rendered files, not
+// the code: every name Terraform creates and Kubernetes refers to must be
+// the same on both sides.
+func TestNamesAgreeAcrossTerraformAndKubernetes(t *testing.T) {
+	files, err := Environment(testEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPath := map[string][]byte{}
+	for _, f := range files {
+		byPath[f.Path] = f.Data
+	}
+	tf := parseHCL(t, "qa.tfvars", byPath["terraform/qa.tfvars"])
+	get := func(name string) string { return tf[name].AsString() }
+
+	var sa corev1.ServiceAccount
+	if err := yaml.Unmarshal(byPath["kubernetes/serviceaccount-external-secrets.yaml"], &sa); err != nil {
+		t.Fatal(err)
+	}
+	wantRole := "arn:aws:iam::" + get("aws_account_id") + ":role/" + get("external_secrets_role_name")
+	if got := sa.Annotations["eks.amazonaws.com/role-arn"]; got != wantRole {
+		t.Errorf("IRSA annotation %q, Terraform creates %q", got, wantRole)
+	}
+	if sa.Name != get("external_secrets_service_account") || sa.Namespace != get("k8s_namespace") {
+		t.Errorf("service account %s/%s, the role trusts %s/%s", sa.Namespace, sa.Name, get("k8s_namespace"), get("external_secrets_service_account"))
+	}
+
+	var es ExternalSecret
+	if err := yaml.Unmarshal(byPath["kubernetes/externalsecret.yaml"], &es); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, d := range es.Spec.Data {
+		keys[d.RemoteRef.Key] = true
+	}
+	for _, name := range []string{get("app_secret_name"), get("database_secret_name")} {
+		if !keys[name] {
+			t.Errorf("the ExternalSecret does not read %s, which Terraform creates", name)
+		}
+	}
+	wantDB := "arn:aws:rds:" + get("aws_region") + ":" + get("aws_account_id") + ":db:" + get("db_identifier")
+	if got := es.Spec.DataFrom[0].Find.Tags["aws:rds:primaryDBInstanceArn"]; got != wantDB {
+		t.Errorf("the ExternalSecret looks for the master secret of %q, Terraform creates %q", got, wantDB)
+	}
+
+	var ss SecretStore
+	if err := yaml.Unmarshal(byPath["kubernetes/secretstore.yaml"], &ss); err != nil {
+		t.Fatal(err)
+	}
+	if ss.Spec.Provider.AWS.Region != get("aws_region") || ss.Name != es.Spec.SecretStoreRef.Name {
+		t.Errorf("SecretStore %s in %s; ExternalSecret uses %s, Terraform region %s", ss.Name, ss.Spec.Provider.AWS.Region, es.Spec.SecretStoreRef.Name, get("aws_region"))
+	}
+
+	var dep appsv1.Deployment
+	if err := yaml.Unmarshal(byPath["kubernetes/deployment.yaml"], &dep); err != nil {
+		t.Fatal(err)
+	}
+	if ref := dep.Spec.Template.Spec.Containers[0].EnvFrom[1].SecretRef.Name; ref != es.Spec.Target.Name {
+		t.Errorf("the Deployment reads Secret %s, the ExternalSecret writes %s", ref, es.Spec.Target.Name)
+	}
+}
+
+func TestArgoCDSyncFollowsTheModel(t *testing.T) {
+	e := testEnv()
+	if a := application(e); a.Spec.SyncPolicy.Automated == nil || !a.Spec.SyncPolicy.Automated.Prune || !a.Spec.SyncPolicy.Automated.SelfHeal {
+		t.Errorf("auto-sync environment: %+v", a.Spec.SyncPolicy)
+	}
+	e.Delivery.AutoSync = false
+	if a := application(e); a.Spec.SyncPolicy.Automated != nil {
+		t.Errorf("manual environment syncs automatically: %+v", a.Spec.SyncPolicy.Automated)
+	}
+	if a := application(e); a.Spec.Source.Path != "out/qa/kubernetes" || a.Spec.Destination.Namespace != "qa" {
+		t.Errorf("application points at %s, namespace %s", a.Spec.Source.Path, a.Spec.Destination.Namespace)
+	}
+	e.Delivery.ArgoCD.InCluster = false
+	if a := application(e); a.Spec.Destination.Name != e.ClusterName() || a.Spec.Destination.Server != "" {
+		t.Errorf("central Argo CD: destination %+v", a.Spec.Destination)
 	}
 }
