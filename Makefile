@@ -32,7 +32,17 @@ render: ## render every environment into out/
 check: ## fail if out/ is not what envs/ renders to
 	$(GO) run ./cmd/lexgen render --check
 
-e2e: setup ## validate and plan the Terraform module against the real AWS provider, offline
+K8S_BIN = .cache/k8s/bin
+
+e2e: setup $(K8S_BIN)/.built ## Terraform against the real AWS provider; manifests against a real kube-apiserver
 	$(GO) test -tags e2e -count=1 ./e2e
+
+# kube-apiserver, kubectl and etcd, built once from tools/k8s (a few minutes)
+# into the git-ignored cache and reused while tools/k8s/go.sum is unchanged.
+$(K8S_BIN)/.built: tools/k8s/go.mod tools/k8s/go.sum tools/k8s/cmd/etcd/main.go
+	mkdir -p $(K8S_BIN)
+	cd tools/k8s && $(GO) build -trimpath -ldflags='-s -w' -o ../../$(K8S_BIN)/ \
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl ./cmd/etcd
+	touch $@
 
 ci: setup test check e2e ## what .ci/run runs
