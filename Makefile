@@ -8,8 +8,9 @@ CUE_FILES = $(shell git ls-files '*.cue' | grep -v '/syntax-error/')
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-setup: ## install the Debian packages the checks need (zstd for the AWS provider build)
-	@command -v zstd >/dev/null || { apt-get update -qq && apt-get install -y -qq zstd; }
+setup: ## install the Debian packages the checks need: shellcheck, zstd (AWS provider build), script
+	@command -v shellcheck >/dev/null && command -v zstd >/dev/null && command -v script >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq shellcheck zstd bsdutils; }
 	@command -v terraform >/dev/null || { echo 'terraform is not on PATH: install Terraform >= 1.5'; exit 1; }
 
 fmt: ## format Go and CUE sources
@@ -20,7 +21,7 @@ vet: ## go vet, and fail on unformatted Go
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'run make fmt'; exit 1; }
 	$(GO) vet ./...
 
-test: vet ## vet, then every unit, golden and CLI test
+test: vet ## vet, then every unit, golden, CLI and script test
 	$(GO) test ./...
 
 golden: ## rewrite the golden files from what lexgen renders now; review the diff

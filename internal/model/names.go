@@ -45,6 +45,12 @@ func (e *Environment) ExternalSecretsRoleARN() string {
 	return fmt.Sprintf("arn:aws:iam::%s:role/%s", e.AWS.AccountID, e.ExternalSecretsRoleName())
 }
 
+// ClusterARN is the EKS cluster's ARN, which `aws eks update-kubeconfig`
+// makes the cluster name of the kube context.
+func (e *Environment) ClusterARN() string {
+	return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", e.AWS.Region, e.AWS.AccountID, e.ClusterName())
+}
+
 // DBARN is the RDS instance's ARN, known before it exists. RDS tags the
 // master-password secret it manages with it (aws:rds:primaryDBInstanceArn),
 // which is how External Secrets finds that secret, whose name is random.

@@ -99,21 +99,29 @@ func compareDir(root, dir string, want []render.File) ([]Change, error) {
 		switch {
 		case !ok:
 			changes = append(changes, Change{Kind: Missing, Path: p, New: f.Data})
-		case !bytes.Equal(old, f.Data):
-			changes = append(changes, Change{Kind: Changed, Path: p, Old: old, New: f.Data})
+		case !bytes.Equal(old.data, f.Data) || executable(old.mode) != executable(f.Perm()):
+			changes = append(changes, Change{Kind: Changed, Path: p, Old: old.data, New: f.Data})
 		}
 		delete(have, f.Path)
 	}
 	for rel, old := range have {
-		changes = append(changes, Change{Kind: Extra, Path: filepath.ToSlash(filepath.Join(dir, rel)), Old: old})
+		changes = append(changes, Change{Kind: Extra, Path: filepath.ToSlash(filepath.Join(dir, rel)), Old: old.data})
 	}
 	return changes, nil
 }
 
+type diskFile struct {
+	data []byte
+	mode fs.FileMode
+}
+
+// executable is the one permission bit Git records, and so the one compared.
+func executable(m fs.FileMode) bool { return m&0o100 != 0 }
+
 // readTree reads every regular file under dir, keyed by its slash-separated
 // path relative to dir. A missing dir is an empty tree.
-func readTree(dir string) (map[string][]byte, error) {
-	files := map[string][]byte{}
+func readTree(dir string) (map[string]diskFile, error) {
+	files := map[string]diskFile{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && p == dir {
@@ -128,8 +136,12 @@ func readTree(dir string) (map[string][]byte, error) {
 		if err != nil {
 			return err
 		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
 		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = data
+		files[filepath.ToSlash(rel)] = diskFile{data: data, mode: info.Mode().Perm()}
 		return nil
 	})
 	return files, err
@@ -256,7 +268,10 @@ func replaceDir(out, env string, files []render.File) error {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+		if err := os.WriteFile(p, f.Data, f.Perm()); err != nil {
+			return err
+		}
+		if err := os.Chmod(p, f.Perm()); err != nil { // whatever the umask
 			return err
 		}
 	}

@@ -162,3 +162,29 @@ func TestDiff(t *testing.T) {
 		t.Errorf("a new file's diff:\n%s", d)
 	}
 }
+
+func TestModesAreWrittenAndChecked(t *testing.T) {
+	root := t.TempDir()
+	tr := Tree{Envs: map[string][]render.File{"a": {{Path: "run.sh", Data: []byte("#!/bin/sh\n"), Mode: 0o755}}}}
+	if _, err := Write(root, tr); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(root, "out/a/run.sh")
+	info, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o755 {
+		t.Errorf("mode %v, want 0755", info.Mode().Perm())
+	}
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := Compare(root, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 1 || changes[0].Kind != Changed {
+		t.Errorf("a script that lost its executable bit: %v", changes)
+	}
+}

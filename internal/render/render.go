@@ -5,6 +5,7 @@ package render
 
 import (
 	"fmt"
+	"io/fs"
 	"sort"
 
 	"github.com/lexecon/lexgen/internal/model"
@@ -15,6 +16,15 @@ import (
 type File struct {
 	Path string
 	Data []byte
+	Mode fs.FileMode // 0o644 when zero; scripts are 0o755
+}
+
+// Perm is the file's permission bits as written to disk.
+func (f File) Perm() fs.FileMode {
+	if f.Mode == 0 {
+		return 0o644
+	}
+	return f.Mode
 }
 
 // Environment renders everything under out/<env>/, sorted by path.
@@ -24,6 +34,7 @@ func Environment(env *model.Environment) ([]File, error) {
 		terraformFiles,
 		kubernetesFiles,
 		argocdFiles,
+		scriptFiles,
 		readmeFiles,
 	} {
 		fs, err := r(env)
