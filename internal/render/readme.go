@@ -68,11 +68,12 @@ Argo CD Application ` + "`{{.E.ArgoAppName}}`" + ` (namespace ` + "`{{.E.Deliver
 Terraform state: s3://{{.E.Delivery.TerraformState.Bucket}}/{{.E.StateKey}} (lock table {{.E.Delivery.TerraformState.LockTable}}).
 
 ` + "```" + `
-terraform -chdir=infrastructure/terraform init -reconfigure -backend-config=../../out/{{.E.Name}}/terraform/backend.hcl
-terraform -chdir=infrastructure/terraform plan -var-file=../../out/{{.E.Name}}/terraform/{{.E.Name}}.tfvars -out={{.E.Name}}.tfplan
-terraform -chdir=infrastructure/terraform apply {{.E.Name}}.tfplan
+out/{{.E.Name}}/scripts/terraform.sh plan
+out/{{.E.Name}}/scripts/terraform.sh apply{{if .E.Delivery.RequireApproval}}    # asks for approval{{end}}
 aws eks update-kubeconfig --region {{.E.AWS.Region}} --name {{.E.ClusterName}}
-kubectl apply --server-side -f out/{{.E.Name}}/argocd/application.yaml
+kubectl apply --server-side -f out/{{.E.Name}}/argocd/application.yaml    # once: register the Argo CD Application
+out/{{.E.Name}}/scripts/deploy.sh{{if .E.Delivery.AutoSync}} --direct    # only to bypass Argo CD{{end}}{{if .E.Delivery.RequireApproval}}    # asks for approval{{end}}
+out/{{.E.Name}}/scripts/rollback.sh    # emergency; then revert in Git
 ` + "```" + `
 `))
 
