@@ -276,3 +276,25 @@ func TestCommittedOutIsFresh(t *testing.T) {
 		t.Fatalf("committed out/ is stale (run lexgen render): exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestHugeFile: a file over the size limit is refused before CUE reads it,
+// with a message saying so, and out/ stays as it was. (Generated here, not
+// committed as a fixture.)
+func TestHugeFile(t *testing.T) {
+	root := workspace(t, "")
+	if code, _, stderr := lexgen("-C", root, "render"); code != 0 {
+		t.Fatalf("rendering the base: exit %d\n%s", code, stderr)
+	}
+	before := hashTree(t, filepath.Join(root, "out"))
+	huge := "package envs\n\n" + strings.Repeat("// padding padding padding padding padding padding padding padding\n", 40000)
+	if err := os.WriteFile(filepath.Join(root, "envs", "huge.cue"), []byte(huge), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := lexgen("-C", root, "render")
+	if code != 1 || !strings.Contains(stderr, "envs/huge.cue is 2720014 bytes; a file in envs/ may hold at most 1048576") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if after := hashTree(t, filepath.Join(root, "out")); after != before {
+		t.Error("render changed out/")
+	}
+}

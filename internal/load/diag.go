@@ -63,10 +63,21 @@ func (ds Diagnostics) dropConsequences() Diagnostics {
 			other[d.Path] = true
 		}
 	}
+	// An error about an operand that is already an error (_|_) repeats
+	// the one that made it so.
+	firsthand := map[string]bool{}
+	for _, d := range ds {
+		if !strings.Contains(d.Message, "_|_") {
+			firsthand[d.Path] = true
+		}
+	}
 	out := ds[:0]
 	for _, d := range ds {
 		isConflict := strings.HasPrefix(d.Message, "conflicting values ")
-		if conflict[d.Path] && !isConflict || !conflict[d.Path] && isConflict && other[d.Path] {
+		if conflict[d.Path] && !(isConflict && allInEnvs(d.Positions)) || !conflict[d.Path] && isConflict && other[d.Path] {
+			continue
+		}
+		if strings.Contains(d.Message, "_|_") && firsthand[d.Path] {
 			continue
 		}
 		out = append(out, d)

@@ -3,10 +3,13 @@
 package load
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -21,6 +24,15 @@ import (
 
 // EnvsDir is where environments live, relative to the repository root.
 const EnvsDir = "envs"
+
+// MaxFileSize bounds a file in envs/, so a mistake (a generated or pasted
+// blob) fails fast with a clear message instead of a slow evaluation.
+const MaxFileSize = 1 << 20
+
+// validName is schema.#EnvName, checked before evaluation too because the
+// name becomes a path under out/. The schema stays the rule; this only
+// keeps a name like "../x" from reaching the file system.
+var validName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$`)
 
 // Repo is a repository's environments as found on disk, before evaluation.
 //
@@ -60,9 +72,23 @@ func Open(root string) (*Repo, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(src) > MaxFileSize {
+			r.diags = append(r.diags, Diagnostic{
+				Message:   fmt.Sprintf("%s is %d bytes; a file in envs/ may hold at most %d (one environment is a few kilobytes)", rel, len(src), MaxFileSize),
+				Positions: []string{rel + ":1:1"},
+			})
+			continue
+		}
 		f, err := parser.ParseFile(p, src)
 		if err != nil {
 			r.diags = append(r.diags, fromCUE(abs, err)...)
+			continue
+		}
+		if f.PackageName() != EnvsDir {
+			r.diags = append(r.diags, Diagnostic{
+				Message:   fmt.Sprintf("%s does not start with `package %s`, as every file in envs/ must", rel, EnvsDir),
+				Positions: []string{rel + ":1:1"},
+			})
 			continue
 		}
 		defined := topLevelFields(f)
@@ -74,6 +100,12 @@ func Open(root string) (*Repo, error) {
 		for _, d := range defined {
 			pos := positions(abs, []token.Pos{d.pos})[0]
 			switch {
+			case !validName.MatchString(d.name):
+				r.diags = append(r.diags, Diagnostic{
+					Path:      strconv.Quote(d.name),
+					Message:   "not a valid environment name: use 1 to 24 lower-case letters, digits and '-', starting with a letter and not ending with '-' (it names folders, namespaces and AWS resources)",
+					Positions: []string{pos},
+				})
 			case firstDef[d.name] != "":
 				r.diags = append(r.diags, Diagnostic{
 					Path:      d.name,
@@ -192,7 +224,57 @@ func (r *Repo) loadOne(ctx *cue.Context, name string) (*model.Environment, Diagn
 		return nil, r.locate(r.envs[name], fromCUE(r.Root, err))
 	}
 	env.Source = r.envs[name]
+	if ds := unknownFields(v, env, name); len(ds) > 0 {
+		return nil, r.locate(r.envs[name], ds)
+	}
 	return env, nil
+}
+
+// unknownFields reports every field of the evaluated environment that the
+// Go model has no place for. The schema's closed definitions refuse such
+// fields already; this guards against a way around them (embedding a
+// definition in an open struct, say), so a setting is never silently
+// dropped on its way to the renderers.
+func unknownFields(v cue.Value, env *model.Environment, name string) Diagnostics {
+	var fromCUE, fromModel any
+	raw, err := v.MarshalJSON()
+	if err == nil {
+		err = json.Unmarshal(raw, &fromCUE)
+	}
+	if err == nil {
+		raw, err = json.Marshal(env)
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &fromModel)
+	}
+	if err != nil {
+		return Diagnostics{{Path: name, Message: "cannot compare with the model: " + err.Error()}}
+	}
+	var ds Diagnostics
+	var walk func(path string, c, m any)
+	walk = func(path string, c, m any) {
+		switch c := c.(type) {
+		case map[string]any:
+			mm, _ := m.(map[string]any)
+			for k, cv := range c {
+				mv, ok := mm[k]
+				if !ok {
+					ds = append(ds, Diagnostic{Path: path + "." + k, Message: "field not allowed: the schema defines no field of this name (misspelt?)"})
+					continue
+				}
+				walk(path+"."+k, cv, mv)
+			}
+		case []any:
+			ml, _ := m.([]any)
+			for i, cv := range c {
+				if i < len(ml) {
+					walk(path+"."+strconv.Itoa(i), cv, ml[i])
+				}
+			}
+		}
+	}
+	walk(name, fromCUE, fromModel)
+	return ds
 }
 
 // value evaluates one environment (its file and the shared files) and

@@ -84,9 +84,10 @@ type App struct {
 	MetricsEnabled bool        `json:"metricsEnabled"`
 	MetricsPath    string      `json:"metricsPath"`
 	// MonitoringNamespace is where Prometheus runs.
-	MonitoringNamespace string `json:"monitoringNamespace"`
-	LogLevel            string `json:"logLevel"`
-	RunAsUser           int64  `json:"runAsUser"`
+	MonitoringNamespace string            `json:"monitoringNamespace"`
+	Env                 map[string]string `json:"env"`
+	LogLevel            string            `json:"logLevel"`
+	RunAsUser           int64             `json:"runAsUser"`
 }
 
 type Image struct {
