@@ -3,7 +3,7 @@ SHELL := bash
 GO ?= go
 CUE_FILES = $(shell git ls-files '*.cue' | grep -Ev '/(syntax-error|non-utf8-bytes|empty-file)/')
 
-.PHONY: help setup fmt vet test golden render check e2e ci
+.PHONY: help setup fmt vet test golden render check fuzz e2e ci
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,18 @@ render: ## render every environment into out/
 check: ## fail if out/ is not what envs/ renders to
 	$(GO) run ./cmd/lexgen render --check
 
+FUZZTIME ?= 10s
+FUZZ_TARGETS = FuzzTfvarsString FuzzShellQuote FuzzYAMLString FuzzRender
+
+fuzz: ## run every fuzz target for FUZZTIME (10s) each; failures land in internal/render/testdata/fuzz
+	@mkdir -p .cache/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		log=.cache/fuzz/$$t.log; \
+		$(GO) test ./internal/render -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) >$$log 2>&1; rc=$$?; \
+		echo "$$t: $$(grep -Eo 'execs: [0-9]+' $$log | tail -1) in $(FUZZTIME)"; \
+		if [ $$rc -ne 0 ]; then cat $$log; exit 1; fi; \
+	done
+
 K8S_BIN = .cache/k8s/bin
 
 e2e: setup $(K8S_BIN)/.built ## Terraform against the real AWS provider; manifests against a real kube-apiserver
@@ -46,4 +58,4 @@ $(K8S_BIN)/.built: tools/k8s/go.mod tools/k8s/go.sum tools/k8s/cmd/etcd/main.go
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl ./cmd/etcd
 	touch $@
 
-ci: setup test check e2e ## what .ci/run runs
+ci: setup test check fuzz e2e ## what .ci/run runs

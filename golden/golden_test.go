@@ -9,10 +9,10 @@ package golden
 
 import (
 	"bytes"
-	"fmt"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"

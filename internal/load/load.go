@@ -18,6 +18,7 @@ import (
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/lexecon/lexgen/internal/model"
 )
@@ -231,7 +232,7 @@ func (r *Repo) loadOne(ctx *cue.Context, name string) (*model.Environment, Diagn
 }
 
 // unknownFields reports every field of the evaluated environment that the
-// Go model has no place for. The schema's closed definitions refuse such
+// Go model has no place for, and every string not in normal form C. The schema's closed definitions refuse such
 // fields already; this guards against a way around them (embedding a
 // definition in an open struct, say), so a setting is never silently
 // dropped on its way to the renderers.
@@ -254,6 +255,12 @@ func unknownFields(v cue.Value, env *model.Environment, name string) Diagnostics
 	var walk func(path string, c, m any)
 	walk = func(path string, c, m any) {
 		switch c := c.(type) {
+		case string:
+			// HCL reads every string in Unicode normal form C, so a value
+			// in another form would reach Terraform changed.
+			if !norm.NFC.IsNormalString(c) {
+				ds = append(ds, Diagnostic{Path: path, Message: fmt.Sprintf("is not in Unicode normal form C; Terraform would read it as %q, so write it that way", norm.NFC.String(c))})
+			}
 		case map[string]any:
 			mm, _ := m.(map[string]any)
 			for k, cv := range c {

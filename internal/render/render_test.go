@@ -2,9 +2,12 @@ package render
 
 import (
 	"bytes"
+	"os/exec"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -209,8 +212,8 @@ func FuzzTfvarsString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if !utf8.ValidString(s) {
-			t.Skip("HCL strings are UTF-8; the schema refuses anything else")
+		if !utf8.ValidString(s) || !norm.NFC.IsNormalString(s) {
+			t.Skip("HCL reads strings as UTF-8 in normal form C; the loader refuses anything else")
 		}
 		checkTfvarsString(t, s)
 	})
@@ -232,6 +235,56 @@ func TestBackend(t *testing.T) {
 	}
 }
 
+// kinds maps every kind lexgen renders to a value of its Go type.
+var kinds = map[string]func() any{
+	"Namespace":               func() any { return &corev1.Namespace{} },
+	"ServiceAccount":          func() any { return &corev1.ServiceAccount{} },
+	"ConfigMap":               func() any { return &corev1.ConfigMap{} },
+	"Deployment":              func() any { return &appsv1.Deployment{} },
+	"Service":                 func() any { return &corev1.Service{} },
+	"HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
+	"PodDisruptionBudget":     func() any { return &policyv1.PodDisruptionBudget{} },
+	"NetworkPolicy":           func() any { return &networkingv1.NetworkPolicy{} },
+	"ServiceMonitor":          func() any { return &ServiceMonitor{} },
+	"SecretStore":             func() any { return &SecretStore{} },
+	"ExternalSecret":          func() any { return &ExternalSecret{} },
+	"Application":             func() any { return &Application{} },
+	"Kustomization":           func() any { return &kustomization{} },
+}
+
+// checkParses reads a rendered file back with the parser of its kind:
+// HCL, strict YAML into the object's type, or bash -n.
+func checkParses(t *testing.T, f File) {
+	t.Helper()
+	switch {
+	case strings.HasSuffix(f.Path, ".tfvars") || strings.HasSuffix(f.Path, ".hcl"):
+		if _, diags := hclsyntax.ParseConfig(f.Data, f.Path, hcl.InitialPos); diags.HasErrors() {
+			t.Errorf("%s: %v", f.Path, diags)
+		}
+	case strings.HasSuffix(f.Path, ".yaml"):
+		var head struct{ Kind string }
+		if err := yaml.Unmarshal(f.Data, &head); err != nil {
+			t.Errorf("%s: %v", f.Path, err)
+			return
+		}
+		mk, ok := kinds[head.Kind]
+		if !ok {
+			t.Errorf("%s: kind %q has no decoding test", f.Path, head.Kind)
+			return
+		}
+		if err := yaml.UnmarshalStrict(f.Data, mk()); err != nil {
+			t.Errorf("%s: %v", f.Path, err)
+		}
+	case strings.HasSuffix(f.Path, ".sh"):
+		if out, err := exec.Command("bash", "-n", "-c", string(f.Data)).CombinedOutput(); err != nil {
+			t.Errorf("%s: bash -n: %v\n%s", f.Path, err, out)
+		}
+	case strings.HasSuffix(f.Path, ".md"):
+	default:
+		t.Errorf("%s: no parser for this kind of file", f.Path)
+	}
+}
+
 // TestManifestsDecodeStrictly: each rendered manifest decodes into its
 // Kubernetes type with unknown fields rejected, so no field is misspelt or
 // misplaced.
@@ -240,39 +293,12 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	types := map[string]func() any{
-		"ServiceMonitor":          func() any { return &ServiceMonitor{} },
-		"SecretStore":             func() any { return &SecretStore{} },
-		"ExternalSecret":          func() any { return &ExternalSecret{} },
-		"Application":             func() any { return &Application{} },
-		"PodDisruptionBudget":     func() any { return &policyv1.PodDisruptionBudget{} },
-		"NetworkPolicy":           func() any { return &networkingv1.NetworkPolicy{} },
-		"Namespace":               func() any { return &corev1.Namespace{} },
-		"ServiceAccount":          func() any { return &corev1.ServiceAccount{} },
-		"ConfigMap":               func() any { return &corev1.ConfigMap{} },
-		"Deployment":              func() any { return &appsv1.Deployment{} },
-		"Service":                 func() any { return &corev1.Service{} },
-		"HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
-		"Kustomization":           func() any { return &kustomization{} },
-	}
 	n := 0
 	for _, f := range files {
-		if !strings.HasSuffix(f.Path, ".yaml") {
-			continue
+		if strings.HasSuffix(f.Path, ".yaml") {
+			n++
 		}
-		n++
-		var head struct{ Kind string }
-		if err := yaml.Unmarshal(f.Data, &head); err != nil {
-			t.Fatalf("%s: %v", f.Path, err)
-		}
-		mk, ok := types[head.Kind]
-		if !ok {
-			t.Errorf("%s: kind %q has no decoding test", f.Path, head.Kind)
-			continue
-		}
-		if err := yaml.UnmarshalStrict(f.Data, mk()); err != nil {
-			t.Errorf("%s: %v", f.Path, err)
-		}
+		checkParses(t, f)
 	}
 	if n < 13 {
 		t.Errorf("only %d manifests checked", n)

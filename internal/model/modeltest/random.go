@@ -1,0 +1,131 @@
+// Package modeltest makes environments for tests and benchmarks: random,
+// but always within the schema's bounds and policies, so that every one
+// validates and renders.
+package modeltest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+
+	"github.com/lexecon/lexgen/internal/model"
+)
+
+// The schema's choices (schema/*.cue); a test that renders every random
+// environment through CUE keeps this list honest.
+var (
+	instanceTypes = []string{"t3.small", "t3.medium", "t3.large", "t3.xlarge", "m6i.large", "m6i.xlarge", "m7i.large", "m7i.xlarge", "c6i.large", "c6i.xlarge"}
+	dbClasses     = []string{"db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large", "db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.m6i.large", "db.m7g.large", "db.r6i.large"}
+	regions       = []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-central-1", "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1"}
+	k8sVersions   = []string{"1.32", "1.33", "1.34", "1.35"}
+	pgVersions    = []string{"15", "16", "17"}
+	logLevels     = []string{"debug", "info", "warning", "error"}
+	monitoring    = []int{0, 1, 5, 10, 15, 30, 60}
+	days          = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+	logTypes      = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+)
+
+func pick[T any](r *rand.Rand, xs []T) T { return xs[r.Intn(len(xs))] }
+
+func between(r *rand.Rand, lo, hi int) int { return lo + r.Intn(hi-lo+1) }
+
+func hex(r *rand.Rand, n int) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = digits[r.Intn(16)]
+	}
+	return string(b)
+}
+
+func subnets(r *rand.Rand, region string) []model.Subnet {
+	n := between(r, 2, 3)
+	out := make([]model.Subnet, n)
+	for i := range out {
+		out[i] = model.Subnet{ID: "subnet-" + hex(r, 17), Zone: region + string(rune('a'+i))}
+	}
+	return out
+}
+
+// Random returns an environment named name that satisfies the schema; about
+// a third are production-tier, with the production policies met.
+func Random(r *rand.Rand, name string) *model.Environment {
+	prod := r.Intn(3) == 0
+	region := pick(r, regions)
+	desired := between(r, 1, 10)
+	minNodes := between(r, 1, desired)
+	if prod {
+		desired = between(r, 3, 12)
+		minNodes = between(r, 3, desired)
+	}
+	maxNodes := between(r, desired, desired+10)
+	replicasMin := between(r, 1, 5)
+	if prod {
+		replicasMin = between(r, 2, 5)
+	}
+	retention := between(r, 1, 35)
+	if prod {
+		retention = between(r, 30, 35)
+	}
+	hour := between(r, 0, 22)
+	e := &model.Environment{
+		Name: name, Tier: "non-production", Service: "lexecon",
+		AWS: model.AWS{
+			AccountID: fmt.Sprintf("%012d", r.Int63n(1e12)), Region: region, VPCID: "vpc-" + hex(r, 17),
+			NodeSubnets: subnets(r, region), DatabaseSubnets: subnets(r, region),
+		},
+		Cluster: model.Cluster{
+			KubernetesVersion: pick(r, k8sVersions), EndpointPublicAccess: r.Intn(2) == 0,
+			PublicAccessCIDRs: []string{fmt.Sprintf("%d.%d.%d.0/24", between(r, 1, 223), r.Intn(256), r.Intn(256))},
+			LogTypes:          logTypes[:between(r, 0, len(logTypes))],
+			Nodes: model.NodeGroup{
+				InstanceType: pick(r, instanceTypes), Desired: desired, Min: minNodes, Max: maxNodes,
+				DiskSizeGiB: between(r, 20, 200),
+			},
+		},
+		Database: model.Database{
+			EngineVersion: pick(r, pgVersions), InstanceClass: pick(r, dbClasses),
+			AllocatedStorageGiB: between(r, 20, 500), MultiAZ: prod || r.Intn(2) == 0,
+			BackupRetentionDays: retention,
+			BackupWindow:        fmt.Sprintf("%02d:00-%02d:00", hour, hour+1),
+			MaintenanceWindow:   fmt.Sprintf("%s:%02d:30-%s:%02d:30", pick(r, days), hour, pick(r, days), hour),
+			DeletionProtection:  prod || r.Intn(2) == 0, StorageEncrypted: true, ForceTLS: true,
+			MonitoringIntervalSeconds: pick(r, monitoring), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
+		},
+		App: model.App{
+			Image: model.Image{Repository: "ghcr.io/lexecon/lexecon", Tag: fmt.Sprintf("%d.%d.%d", r.Intn(5), r.Intn(20), r.Intn(20))},
+			Port:  between(r, 1024, 65535), Replicas: model.Replicas{Min: replicasMin, Max: between(r, replicasMin, 30)},
+			Autoscaling: model.Autoscaling{CPUPercent: between(r, 1, 100), MemoryPercent: between(r, 1, 100)},
+			Resources: model.Resources{
+				Requests: model.Quantities{CPU: fmt.Sprintf("%dm", between(r, 50, 1000)), Memory: fmt.Sprintf("%dMi", between(r, 64, 1024))},
+				Limits:   model.Quantities{CPU: fmt.Sprint(between(r, 1, 4)), Memory: fmt.Sprintf("%dGi", between(r, 1, 4))},
+			},
+			HealthPath: "/health", MetricsEnabled: r.Intn(4) != 0, MetricsPath: "/metrics", MonitoringNamespace: "monitoring",
+			Env: map[string]string{}, LogLevel: pick(r, logLevels), RunAsUser: int64(between(r, 1000, 65000)),
+		},
+		Secrets: model.Secrets{APIKeys: []string{"LEXECON_API_KEY"}, RefreshInterval: fmt.Sprintf("%dm", between(r, 1, 120))},
+		Delivery: model.Delivery{
+			RepoURL: "https://github.com/lexecon/lexecon-infrastructure.git", Revision: "main",
+			AutoSync: !prod && r.Intn(2) == 0, RequireApproval: prod || r.Intn(3) == 0,
+			ArgoCD:         model.ArgoCD{Namespace: "argocd", Project: "default", InCluster: r.Intn(2) == 0},
+			TerraformState: model.TerraformState{Bucket: "lexecon-terraform-state", LockTable: "terraform-locks", Region: "us-east-1"},
+		},
+		Recovery: model.Recovery{RTOMinutes: between(r, 5, 600), RPOMinutes: between(r, 5, 600)},
+		Tags:     map[string]string{"Team": fmt.Sprintf("team-%d", r.Intn(100))},
+		Source:   "envs/" + name + ".cue",
+	}
+	if prod {
+		e.Tier = model.ProductionTier
+	}
+	return e
+}
+
+// CUE writes e as an environment file for envs/: JSON is CUE, so the
+// model's own encoding is the file's body.
+func CUE(e *model.Environment) ([]byte, error) {
+	body, err := json.MarshalIndent(e, "", "\t")
+	if err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(nil, "package envs\n\n%q: %s\n", e.Name, body), nil
+}
