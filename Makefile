@@ -3,7 +3,7 @@ SHELL := bash
 GO ?= go
 CUE_FILES = $(shell git ls-files '*.cue' | grep -Ev '/(syntax-error|non-utf8-bytes|empty-file)/')
 
-.PHONY: help setup fmt vet test golden render check fuzz e2e ci
+.PHONY: help setup fmt vet test golden render check fuzz bench e2e ci
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -22,7 +22,7 @@ vet: ## go vet, and fail on unformatted Go
 	$(GO) vet ./...
 
 test: vet ## vet, then every unit, golden, CLI and script test
-	$(GO) test ./...
+	$(GO) test -count=1 ./...
 
 golden: ## rewrite the golden files from what lexgen renders now; review the diff
 	$(GO) test ./golden -update
@@ -44,6 +44,14 @@ fuzz: ## run every fuzz target for FUZZTIME (10s) each; failures land in interna
 		echo "$$t: $$(grep -Eo 'execs: [0-9]+' $$log | tail -1) in $(FUZZTIME)"; \
 		if [ $$rc -ne 0 ]; then cat $$log; exit 1; fi; \
 	done
+
+BENCH_N ?= 1,10,100,500,1000
+
+bench: ## Go benchmarks, then lexgen against cue export for BENCH_N environments (a table)
+	$(GO) test ./internal/load ./internal/render -run '^$$' -bench . -benchmem
+	$(GO) build -o .cache/bin/lexgen ./cmd/lexgen
+	$(GO) build -o .cache/bin/cue cuelang.org/go/cmd/cue
+	$(GO) run ./internal/cmd/bench -lexgen .cache/bin/lexgen -cue .cache/bin/cue -n $(BENCH_N)
 
 K8S_BIN = .cache/k8s/bin
 

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -17,15 +20,16 @@ type loaded struct {
 	envs []*model.Environment
 }
 
-// tree renders every loaded environment and the shared files.
+// tree renders every loaded environment, in parallel (the renderers are
+// pure functions of their environment), and the shared files.
 func (l *loaded) tree(complete bool) (output.Tree, error) {
 	t := output.Tree{Envs: map[string][]render.File{}, Complete: complete}
-	for _, e := range l.envs {
-		files, err := render.Environment(e)
-		if err != nil {
-			return t, err
-		}
-		t.Envs[e.Name] = files
+	rendered, err := renderAll(l.envs, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return t, err
+	}
+	for i, e := range l.envs {
+		t.Envs[e.Name] = rendered[i]
 	}
 	shared, err := render.Shared()
 	if err != nil {
@@ -33,6 +37,30 @@ func (l *loaded) tree(complete bool) (output.Tree, error) {
 	}
 	t.Shared = shared
 	return t, nil
+}
+
+// renderAll renders envs with the given number of workers; the result is
+// in the order of envs and does not depend on the number of workers.
+func renderAll(envs []*model.Environment, workers int) ([][]render.File, error) {
+	out := make([][]render.File, len(envs))
+	errs := make([]error, len(envs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, min(workers, len(envs))); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = render.Environment(envs[i])
+			}
+		}()
+	}
+	for i := range envs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 func newRender(g *globals) *cobra.Command {

@@ -8,12 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/parser"
@@ -196,37 +199,143 @@ func (r *Repo) Has(name string) bool { _, ok := r.envs[name]; return ok }
 
 // Load evaluates the named environments, each on its own (the shared files
 // plus its own file), so that one broken environment does not hide another's
-// errors. It returns the valid ones and every problem found; a caller that
-// must not act on partial input checks the diagnostics first.
+// errors. It returns the valid ones, in the order named, and every problem
+// found; a caller that must not act on partial input checks the diagnostics
+// first. Environments are evaluated in parallel, one CUE context per worker
+// (a context is not safe for concurrent use); the result does not depend on
+// the number of workers.
 func (r *Repo) Load(names []string) ([]*model.Environment, Diagnostics) {
+	return r.LoadWorkers(names, runtime.GOMAXPROCS(0))
+}
+
+// LoadWorkers is Load with a given number of workers.
+func (r *Repo) LoadWorkers(names []string, workers int) ([]*model.Environment, Diagnostics) {
 	if len(r.diags) > 0 {
 		return nil, append(Diagnostics(nil), r.diags...).sortAndDedupe()
 	}
-	ctx := cuecontext.New()
+	workers = max(1, min(workers, len(names)))
+	type result struct {
+		env   *model.Environment
+		diags Diagnostics
+	}
+	results := make([]result, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ev *evaluator
+			var evErr Diagnostics
+			for i := range next {
+				if ev == nil && evErr == nil {
+					ev, evErr = r.newEvaluator(names[i])
+				}
+				if evErr != nil {
+					results[i].diags = evErr
+					continue
+				}
+				results[i].env, results[i].diags = ev.load(names[i])
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var envs []*model.Environment
 	var diags Diagnostics
-	for _, name := range names {
-		env, ds := r.loadOne(ctx, name)
-		diags = append(diags, ds...)
-		if env != nil {
-			envs = append(envs, env)
+	for _, res := range results {
+		diags = append(diags, res.diags...)
+		if res.env != nil {
+			envs = append(envs, res.env)
 		}
 	}
 	return envs, diags.sortAndDedupe()
 }
 
-func (r *Repo) loadOne(ctx *cue.Context, name string) (*model.Environment, Diagnostics) {
-	v, ds := r.value(ctx, name)
+// evaluator evaluates environments in one CUE context. The schema and the
+// shared files are loaded (and the schema compiled) once; each environment
+// then only adds its own file, parsed when the repository was opened.
+type evaluator struct {
+	r      *Repo
+	ctx    *cue.Context
+	base   *build.Instance // shared files and one environment file
+	shared []*ast.File
+	// built counts instances built in ctx; the context is replaced now and
+	// then, since it keeps what it has built for its lifetime.
+	built int
+}
+
+// contextReuse is how many environments one CUE context evaluates before it
+// is replaced; it bounds memory for a thousand environments at little cost.
+const contextReuse = 100
+
+func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
+	file, ok := r.envs[name]
+	if !ok {
+		return nil, Diagnostics{{Path: name, Message: "no such environment"}}
+	}
+	args := append(append([]string(nil), r.shared...), file)
+	insts := load.Instances(args, &load.Config{Dir: r.Root})
+	if len(insts) != 1 {
+		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %s gave %d CUE instances, want 1", file, len(insts))}}
+	}
+	if err := insts[0].Err; err != nil {
+		return nil, r.locate(file, fromCUE(r.Root, err))
+	}
+	// The loaded files, less this environment's own, are the shared ones.
+	var shared []*ast.File
+	own := filepath.Join(r.Root, filepath.FromSlash(file))
+	for _, f := range insts[0].Files {
+		if f.Filename != own {
+			shared = append(shared, f)
+		}
+	}
+	if len(shared) != len(r.shared) {
+		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %d shared files gave %d", len(r.shared), len(shared))}}
+	}
+	return &evaluator{r: r, ctx: cuecontext.New(), base: insts[0], shared: shared}, nil
+}
+
+// value evaluates one environment and validates it: concrete, final, within
+// every bound and policy.
+func (ev *evaluator) value(name string) (cue.Value, Diagnostics) {
+	file, ok := ev.r.envs[name]
+	if !ok {
+		return cue.Value{}, Diagnostics{{Path: name, Message: "no such environment"}}
+	}
+	if ev.built == contextReuse {
+		ev.ctx, ev.built = cuecontext.New(), 0
+	}
+	ev.built++
+	inst := *ev.base
+	inst.Files = append(append([]*ast.File(nil), ev.shared...), ev.r.files[file])
+	v := ev.ctx.BuildInstance(&inst)
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return cue.Value{}, ev.r.locate(file, fromCUE(ev.r.Root, err))
+	}
+	return v.LookupPath(cue.MakePath(cue.Str(name))), nil
+}
+
+func (ev *evaluator) load(name string) (*model.Environment, Diagnostics) {
+	v, ds := ev.value(name)
 	if ds != nil {
 		return nil, ds
 	}
-	env := &model.Environment{}
-	if err := v.Decode(env); err != nil {
-		return nil, r.locate(r.envs[name], fromCUE(r.Root, err))
+	file := ev.r.envs[name]
+	raw, err := v.MarshalJSON()
+	if err != nil {
+		return nil, ev.r.locate(file, fromCUE(ev.r.Root, err))
 	}
-	env.Source = r.envs[name]
-	if ds := unknownFields(v, env, name); len(ds) > 0 {
-		return nil, r.locate(r.envs[name], ds)
+	env := &model.Environment{}
+	if err := json.Unmarshal(raw, env); err != nil {
+		return nil, Diagnostics{{Path: name, Message: "cannot decode: " + err.Error()}}
+	}
+	env.Source = file
+	if ds := unknownFields(raw, env, name); len(ds) > 0 {
+		return nil, ev.r.locate(file, ds)
 	}
 	return env, nil
 }
@@ -236,12 +345,9 @@ func (r *Repo) loadOne(ctx *cue.Context, name string) (*model.Environment, Diagn
 // fields already; this guards against a way around them (embedding a
 // definition in an open struct, say), so a setting is never silently
 // dropped on its way to the renderers.
-func unknownFields(v cue.Value, env *model.Environment, name string) Diagnostics {
+func unknownFields(raw []byte, env *model.Environment, name string) Diagnostics {
 	var fromCUE, fromModel any
-	raw, err := v.MarshalJSON()
-	if err == nil {
-		err = json.Unmarshal(raw, &fromCUE)
-	}
+	err := json.Unmarshal(raw, &fromCUE)
 	if err == nil {
 		raw, err = json.Marshal(env)
 	}
@@ -282,26 +388,4 @@ func unknownFields(v cue.Value, env *model.Environment, name string) Diagnostics
 	}
 	walk(name, fromCUE, fromModel)
 	return ds
-}
-
-// value evaluates one environment (its file and the shared files) and
-// validates it: concrete, final, within every bound and policy.
-func (r *Repo) value(ctx *cue.Context, name string) (cue.Value, Diagnostics) {
-	file, ok := r.envs[name]
-	if !ok {
-		return cue.Value{}, Diagnostics{{Path: name, Message: "no such environment"}}
-	}
-	args := append(append([]string(nil), r.shared...), file)
-	insts := load.Instances(args, &load.Config{Dir: r.Root})
-	if len(insts) != 1 {
-		return cue.Value{}, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %s gave %d CUE instances, want 1", file, len(insts))}}
-	}
-	if err := insts[0].Err; err != nil {
-		return cue.Value{}, r.locate(file, fromCUE(r.Root, err))
-	}
-	v := ctx.BuildInstance(insts[0])
-	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return cue.Value{}, r.locate(file, fromCUE(r.Root, err))
-	}
-	return v.LookupPath(cue.MakePath(cue.Str(name))), nil
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"testing"
 
-	"cuelang.org/go/cue/cuecontext"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -16,9 +15,12 @@ func TestDecodeLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := cuecontext.New()
 	for _, name := range r.Names() {
-		v, ds := r.value(ctx, name)
+		ev, ds := r.newEvaluator(name)
+		if ds != nil {
+			t.Fatal(ds)
+		}
+		v, ds := ev.value(name)
 		if ds != nil {
 			t.Fatalf("%s: %v", name, ds)
 		}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -196,19 +197,41 @@ func Write(root string, t Tree) (Result, error) {
 	if err := removeLeftovers(out); err != nil {
 		return res, err
 	}
-	for _, env := range sortedKeys(t.Envs) {
-		cs, err := compareDir(root, filepath.Join(OutDir, env), t.Envs[env])
-		if err != nil {
-			return res, err
-		}
-		if len(cs) == 0 {
+	// Environments are compared and written by a few workers: the time
+	// goes into file-system calls, which overlap well.
+	envs := sortedKeys(t.Envs)
+	written := make([]bool, len(envs))
+	errs := make([]error, len(envs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(writers, len(envs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				cs, err := compareDir(root, filepath.Join(OutDir, envs[i]), t.Envs[envs[i]])
+				if err == nil && len(cs) > 0 {
+					err = replaceDir(out, envs[i], t.Envs[envs[i]])
+					written[i] = err == nil
+				}
+				errs[i] = err
+			}
+		}()
+	}
+	for i := range envs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return res, err
+	}
+	for i, env := range envs {
+		if written[i] {
+			res.Written = append(res.Written, OutDir+"/"+env)
+		} else {
 			res.Unchanged = append(res.Unchanged, OutDir+"/"+env)
-			continue
 		}
-		if err := replaceDir(out, env, t.Envs[env]); err != nil {
-			return res, err
-		}
-		res.Written = append(res.Written, OutDir+"/"+env)
 	}
 	if t.Complete {
 		stale, err := staleEnvs(root, t)
@@ -234,6 +257,9 @@ func Write(root string, t Tree) (Result, error) {
 	}
 	return res, nil
 }
+
+// writers is how many environments are written at once.
+const writers = 4
 
 // tmpPrefix marks lexgen's temporary folders in out/; any found while the
 // lock is held were left by a render that was killed.
@@ -263,16 +289,22 @@ func replaceDir(out, env string, files []render.File) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
+	made := map[string]bool{tmp: true}
 	for _, f := range files {
 		p := filepath.Join(tmp, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
+		if dir := filepath.Dir(p); !made[dir] {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			made[dir] = true
 		}
 		if err := os.WriteFile(p, f.Data, f.Perm()); err != nil {
 			return err
 		}
-		if err := os.Chmod(p, f.Perm()); err != nil { // whatever the umask
-			return err
+		if f.Perm()&umask != 0 { // the umask took bits the file needs
+			if err := os.Chmod(p, f.Perm()); err != nil {
+				return err
+			}
 		}
 	}
 	dst := filepath.Join(out, env)
@@ -285,6 +317,14 @@ func replaceDir(out, env string, files []render.File) error {
 	}
 	return nil
 }
+
+// umask is the process's file mode creation mask, read once at start (it
+// can only be read by setting it).
+var umask = func() fs.FileMode {
+	m := unix.Umask(0)
+	unix.Umask(m)
+	return fs.FileMode(m)
+}()
 
 // removeAtomically renames a folder out of sight before deleting it, so it
 // is either there whole or gone.

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	goyaml "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lexecon/lexgen/internal/model"
@@ -94,18 +96,51 @@ type kustomization struct {
 // manifest serializes a typed object as YAML without the fields that only the
 // API server fills in (status, a null creationTimestamp), so the committed
 // file holds what lexgen decides and nothing else.
+//
+// It writes what sigs.k8s.io/yaml.Marshal writes (the object's JSON form,
+// as YAML with sorted keys), without that library's second parse of the
+// JSON, which was a quarter of the time of rendering a thousand environments.
 func manifest(obj any) ([]byte, error) {
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := dec.Decode(&m); err != nil {
 		return nil, err
 	}
 	delete(m, "status")
 	pruneCreationTimestamps(m)
-	return yaml.Marshal(m)
+	return goyaml.Marshal(yamlValue(m))
+}
+
+// yamlValue converts a decoded JSON value into the types go-yaml gives the
+// same document when it reads it (integers as int, other numbers as
+// float64), so that it writes each scalar the same way.
+func yamlValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[any]any, len(x))
+		for k, c := range x {
+			m[k] = yamlValue(c)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, c := range x {
+			l[i] = yamlValue(c)
+		}
+		return l
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return int(i)
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
 }
 
 func pruneCreationTimestamps(v any) {

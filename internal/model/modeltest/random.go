@@ -6,7 +6,10 @@ package modeltest
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math/rand"
+	"os"
+	"path/filepath"
 
 	"github.com/lexecon/lexgen/internal/model"
 )
@@ -128,4 +131,58 @@ func CUE(e *model.Environment) ([]byte, error) {
 		return nil, err
 	}
 	return fmt.Appendf(nil, "package envs\n\n%q: %s\n", e.Name, body), nil
+}
+
+// WriteRepo lays out a repository at out with n random environments: the
+// cue.mod, schema and envs/shared.cue of the repository at repo, and the
+// environments as envs/env-NNNN.cue. out must not exist.
+func WriteRepo(repo, out string, n int, seed int64) error {
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("%s exists", out)
+	}
+	for _, dir := range []string{"cue.mod", "schema"} {
+		if err := copyDir(filepath.Join(repo, dir), filepath.Join(out, dir)); err != nil {
+			return err
+		}
+	}
+	envs := filepath.Join(out, "envs")
+	if err := os.MkdirAll(envs, 0o755); err != nil {
+		return err
+	}
+	shared, err := os.ReadFile(filepath.Join(repo, "envs", "shared.cue"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(envs, "shared.cue"), shared, 0o644); err != nil {
+		return err
+	}
+	r := rand.New(rand.NewSource(seed))
+	for i := 0; i < n; i++ {
+		e := Random(r, fmt.Sprintf("env-%04d", i))
+		src, err := CUE(e)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(envs, e.Name+".cue"), src, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyDir(from, to string) error {
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
+	})
 }
