@@ -89,4 +89,3 @@ func BenchmarkLoad100(b *testing.B) {
 		}
 	}
 }
-
