@@ -90,7 +90,7 @@ Exit codes: 0 success; 1 invalid input or out/ not current (nothing written);
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr(c, "%v", err)
 	})
-	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g))
+	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g), newCost(g))
 	return root
 }
 

@@ -49,6 +49,10 @@ type Repo struct {
 	envs   map[string]string    // environment name -> its file, relative to Root
 	files  map[string]*ast.File // environment files, parsed, by relative name
 	diags  Diagnostics          // problems found while discovering
+
+	pricesOnce sync.Once
+	prices     *model.Prices
+	pricesErr  error
 }
 
 // Open parses every file in root/envs and sorts them into shared and
@@ -184,6 +188,25 @@ func (r *Repo) locate(file string, ds Diagnostics) Diagnostics {
 	return ds
 }
 
+// Prices loads the price table of schema/prices.cue (once).
+func (r *Repo) Prices() (*model.Prices, error) {
+	r.pricesOnce.Do(func() {
+		insts := load.Instances([]string{"./schema"}, &load.Config{Dir: r.Root})
+		if len(insts) != 1 || insts[0].Err != nil {
+			r.pricesErr = fmt.Errorf("loading schema/: %v", insts[0].Err)
+			return
+		}
+		v := cuecontext.New().BuildInstance(insts[0]).LookupPath(cue.ParsePath("prices"))
+		if err := v.Validate(cue.Concrete(true)); err != nil {
+			r.pricesErr = fmt.Errorf("schema/prices.cue: %v", err)
+			return
+		}
+		r.prices = &model.Prices{}
+		r.pricesErr = v.Decode(r.prices)
+	})
+	return r.prices, r.pricesErr
+}
+
 // Names lists the environments in lexical order.
 func (r *Repo) Names() []string {
 	names := make([]string, 0, len(r.envs))
@@ -212,6 +235,10 @@ func (r *Repo) Load(names []string) ([]*model.Environment, Diagnostics) {
 func (r *Repo) LoadWorkers(names []string, workers int) ([]*model.Environment, Diagnostics) {
 	if len(r.diags) > 0 {
 		return nil, append(Diagnostics(nil), r.diags...).sortAndDedupe()
+	}
+	prices, err := r.Prices()
+	if err != nil {
+		return nil, Diagnostics{{Message: err.Error()}}
 	}
 	workers = max(1, min(workers, len(names)))
 	type result struct {
@@ -249,6 +276,7 @@ func (r *Repo) LoadWorkers(names []string, workers int) ([]*model.Environment, D
 	for _, res := range results {
 		diags = append(diags, res.diags...)
 		if res.env != nil {
+			res.env.Prices = prices
 			envs = append(envs, res.env)
 		}
 	}

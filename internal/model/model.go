@@ -16,10 +16,16 @@ type Environment struct {
 	Delivery Delivery          `json:"delivery"`
 	Recovery Recovery          `json:"recovery"`
 	Tags     map[string]string `json:"tags"`
+	// ExpectedMonthlyCost is what the team expects the environment to cost
+	// (the seed's estimate), if it says.
+	ExpectedMonthlyCost *CostRange `json:"expectedMonthlyCost,omitempty"`
 
 	// Source is the environment's file relative to the repository root
 	// (envs/production.cue); the loader sets it, CUE does not.
 	Source string `json:"-"`
+	// Prices are the list prices of schema/prices.cue, shared by every
+	// environment; the loader sets them.
+	Prices *Prices `json:"-"`
 }
 
 // ProductionTier is the tier whose policies guard availability and data.

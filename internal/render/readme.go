@@ -2,9 +2,11 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"text/template"
 
+	"github.com/lexecon/lexgen/internal/cost"
 	"github.com/lexecon/lexgen/internal/model"
 )
 
@@ -55,6 +57,11 @@ Rendered from ` + "`{{.E.Source}}`" + `.
 | Security | non-root (uid {{.E.App.RunAsUser}}), read-only root filesystem, Pod Security "restricted" |
 | Log level | {{.E.App.LogLevel}} |
 
+## Monthly cost
+
+{{.Cost.Summary}} at {{.Cost.PriceRegion}} list prices of {{.Cost.PricesTaken}} (` + "`lexgen cost {{.E.Name}}`" + `):
+
+{{.CostTable}}
 ## Secrets (references only; values live in AWS Secrets Manager)
 
 - ` + "`{{.E.AppSecretID}}`" + `: {{join .E.Secrets.APIKeys ", "}}
@@ -86,12 +93,23 @@ func subnetList(ss []model.Subnet) string {
 }
 
 func readmeFiles(e *model.Environment) ([]File, error) {
+	if e.Prices == nil {
+		return nil, fmt.Errorf("no price table to estimate the cost with")
+	}
+	est, err := cost.Of(e, e.Prices)
+	if err != nil {
+		return nil, err
+	}
+	var table bytes.Buffer
+	est.WriteMarkdown(&table)
 	var b bytes.Buffer
-	err := readmeTemplate.Execute(&b, struct {
+	err = readmeTemplate.Execute(&b, struct {
 		Header     string
 		E          *model.Environment
 		SecretKeys string
-	}{strings.TrimSpace(strings.TrimPrefix(header("", e.Source), " ")), e, secretKeys(e)})
+		Cost       cost.Estimate
+		CostTable  string
+	}{strings.TrimSpace(strings.TrimPrefix(header("", e.Source), " ")), e, secretKeys(e), est, table.String()})
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lexecon/lexgen/internal/model"
+	"github.com/lexecon/lexgen/internal/model/modeltest"
 )
 
 // testEnv is an environment built by hand, as the renderers' tests must:
@@ -63,6 +64,7 @@ func testEnv() *model.Environment {
 			TerraformState: model.TerraformState{Bucket: "b", LockTable: "l", Region: "us-east-1"},
 		},
 		Recovery: model.Recovery{RTOMinutes: 30, RPOMinutes: 60},
+		Prices:   modeltest.Prices(),
 	}
 }
 

@@ -116,11 +116,30 @@ func Random(r *rand.Rand, name string) *model.Environment {
 		Recovery: model.Recovery{RTOMinutes: between(r, 5, 600), RPOMinutes: between(r, 5, 600)},
 		Tags:     map[string]string{"Team": fmt.Sprintf("team-%d", r.Intn(100))},
 		Source:   "envs/" + name + ".cue",
+		Prices:   Prices(),
 	}
 	if prod {
 		e.Tier = model.ProductionTier
 	}
 	return e
+}
+
+// Prices is a price table for tests: every type and class the generator
+// uses, at made-up prices.
+func Prices() *model.Prices {
+	p := &model.Prices{
+		Region: "us-east-1", Currency: "USD", Taken: "2025-06-01", HoursPerMonth: 730,
+		EC2: map[string]float64{}, RDS: map[string]float64{},
+		EKSControlPlanePerHour: 0.1, EBSGp3PerGBMonth: 0.08, RDSGp3PerGBMonth: 0.115,
+		RDSBackupPerGBMonth: 0.095, SecretPerMonth: 0.4, KMSKeyPerMonth: 1,
+	}
+	for i, t := range instanceTypes {
+		p.EC2[t] = 0.02 * float64(i+1)
+	}
+	for i, c := range dbClasses {
+		p.RDS[c] = 0.015 * float64(i+1)
+	}
+	return p
 }
 
 // CUE writes e as an environment file for envs/: JSON is CUE, so the

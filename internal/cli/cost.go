@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lexecon/lexgen/internal/cost"
+)
+
+func newCost(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "cost [ENV...]",
+		Short: "Estimate each environment's monthly AWS cost, line by line",
+		Long: `cost multiplies out each environment (all when none is named) with the list
+prices in schema/prices.cue: quantity x unit price = monthly, the assumption of
+each line, and a total, beside the expectedMonthlyCost the environment states.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageErr(cmd, "--format must be text or json, not %q", format)
+			}
+			r, err := g.repo()
+			if err != nil {
+				return err
+			}
+			names, err := selectEnvs(cmd, r, args)
+			if err != nil {
+				return err
+			}
+			l, err := g.loadValid(r, names)
+			if err != nil {
+				return err
+			}
+			var all []cost.Estimate
+			for _, e := range l.envs {
+				est, err := cost.Of(e, e.Prices)
+				if err != nil {
+					return failed("%s: %v", e.Name, err)
+				}
+				all = append(all, est)
+			}
+			if format == "json" {
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(all)
+			}
+			for i, est := range all {
+				if i > 0 {
+					fmt.Fprintln(g.stdout)
+				}
+				if err := est.WriteText(g.stdout); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
