@@ -16,8 +16,9 @@ import (
 )
 
 type loaded struct {
-	repo *load.Repo
-	envs []*model.Environment
+	repo     *load.Repo
+	envs     []*model.Environment
+	warnings int
 }
 
 // tree renders every loaded environment, in parallel (the renderers are

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lexecon/lexgen/internal/check"
 	"github.com/lexecon/lexgen/internal/load"
 )
 
@@ -90,7 +91,7 @@ Exit codes: 0 success; 1 invalid input or out/ not current (nothing written);
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr(c, "%v", err)
 	})
-	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g), newCost(g))
+	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g), newCost(g), newCompare(g))
 	return root
 }
 
@@ -163,15 +164,37 @@ func joinNames(names []string) string {
 	return s
 }
 
-// loadValid loads the named environments and prints every diagnostic; it
-// fails when there is any, so that nothing acts on partly valid input.
+// loadValid loads the named environments, cross-checks them, and prints
+// every diagnostic; it fails when there is any error, so that nothing acts
+// on partly valid input. Warnings are printed when there is no error.
 func (g *globals) loadValid(r *load.Repo, names []string) (*loaded, error) {
 	envs, diags := r.Load(names)
 	if len(diags) > 0 {
 		fmt.Fprintln(g.stderr, diags.Error())
 		return nil, failed("%s in %s", plural(len(diags), "error"), "envs/")
 	}
-	return &loaded{repo: r, envs: envs}, nil
+	var errs, warnings load.Diagnostics
+	for _, e := range envs {
+		var ds load.Diagnostics
+		for _, f := range check.Environment(e) {
+			ds = append(ds, load.Diagnostic{Path: f.Path, Message: f.Message, Warning: f.Warning})
+		}
+		for _, d := range r.Locate(e.Source, ds) {
+			if d.Warning {
+				warnings = append(warnings, d)
+			} else {
+				errs = append(errs, d)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		fmt.Fprintln(g.stderr, errs.Error())
+		return nil, failed("%s in %s", plural(len(errs), "error"), "envs/")
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintln(g.stderr, warnings.Error())
+	}
+	return &loaded{repo: r, envs: envs, warnings: len(warnings)}, nil
 }
 
 func plural(n int, word string) string {

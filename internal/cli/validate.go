@@ -26,7 +26,11 @@ positions that contributed. It writes nothing.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%s valid: %s\n", plural(len(l.envs), "environment"), joinNames(names))
+			warned := ""
+			if l.warnings > 0 {
+				warned = " (" + plural(l.warnings, "warning") + ")"
+			}
+			fmt.Fprintf(g.stdout, "%s valid: %s%s\n", plural(len(l.envs), "environment"), joinNames(names), warned)
 			return nil
 		},
 	}

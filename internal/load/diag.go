@@ -16,10 +16,14 @@ type Diagnostic struct {
 	Path      string   // production.database.backupRetentionDays; empty for a whole file
 	Message   string   // a sentence a reviewer can act on
 	Positions []string // envs/production.cue:14:3, relative to the repository root
+	Warning   bool     // risky rather than wrong; never changes the exit code
 }
 
 func (d Diagnostic) String() string {
 	var b strings.Builder
+	if d.Warning {
+		b.WriteString("warning: ")
+	}
 	if d.Path != "" {
 		b.WriteString(d.Path)
 		b.WriteString(": ")

@@ -164,6 +164,10 @@ func topLevelFields(f *ast.File) []field {
 	return out
 }
 
+// Locate adds to each diagnostic about the environment of file the line
+// of that file that set (or encloses) the value it is about.
+func (r *Repo) Locate(file string, ds Diagnostics) Diagnostics { return r.locate(file, ds) }
+
 // locate adds to each diagnostic the line of the environment file that set
 // (or encloses) the failing value, when CUE did not already name that line.
 func (r *Repo) locate(file string, ds Diagnostics) Diagnostics {

@@ -97,10 +97,12 @@ func Random(r *rand.Rand, name string) *model.Environment {
 		},
 		App: model.App{
 			Image: model.Image{Repository: "ghcr.io/lexecon/lexecon", Tag: fmt.Sprintf("%d.%d.%d", r.Intn(5), r.Intn(20), r.Intn(20))},
-			Port:  between(r, 1024, 65535), Replicas: model.Replicas{Min: replicasMin, Max: between(r, replicasMin, 30)},
+			// At most four replicas a node at the largest node count, with the
+			// requests below, fits the smallest node type (the cross-checks).
+			Port: between(r, 1024, 65535), Replicas: model.Replicas{Min: replicasMin, Max: between(r, replicasMin, max(replicasMin, min(30, 4*maxNodes)))},
 			Autoscaling: model.Autoscaling{CPUPercent: between(r, 1, 100), MemoryPercent: between(r, 1, 100)},
 			Resources: model.Resources{
-				Requests: model.Quantities{CPU: fmt.Sprintf("%dm", between(r, 50, 1000)), Memory: fmt.Sprintf("%dMi", between(r, 64, 1024))},
+				Requests: model.Quantities{CPU: fmt.Sprintf("%dm", between(r, 50, 250)), Memory: fmt.Sprintf("%dMi", between(r, 64, 200))},
 				Limits:   model.Quantities{CPU: fmt.Sprint(between(r, 1, 4)), Memory: fmt.Sprintf("%dGi", between(r, 1, 4))},
 			},
 			HealthPath: "/health", MetricsEnabled: r.Intn(4) != 0, MetricsPath: "/metrics", MonitoringNamespace: "monitoring",
@@ -113,7 +115,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			ArgoCD:         model.ArgoCD{Namespace: "argocd", Project: "default", InCluster: r.Intn(2) == 0},
 			TerraformState: model.TerraformState{Bucket: "lexecon-terraform-state", LockTable: "terraform-locks", Region: "us-east-1"},
 		},
-		Recovery: model.Recovery{RTOMinutes: between(r, 5, 600), RPOMinutes: between(r, 5, 600)},
+		Recovery: model.Recovery{RTOMinutes: between(r, 15, 600), RPOMinutes: between(r, 5, 600)},
 		Tags:     map[string]string{"Team": fmt.Sprintf("team-%d", r.Intn(100))},
 		Source:   "envs/" + name + ".cue",
 		Prices:   Prices(),
@@ -129,12 +131,13 @@ func Random(r *rand.Rand, name string) *model.Environment {
 func Prices() *model.Prices {
 	p := &model.Prices{
 		Region: "us-east-1", Currency: "USD", Taken: "2025-06-01", HoursPerMonth: 730,
-		EC2: map[string]float64{}, RDS: map[string]float64{},
+		EC2: map[string]float64{}, RDS: map[string]float64{}, EC2Capacity: map[string]model.Capacity{},
 		EKSControlPlanePerHour: 0.1, EBSGp3PerGBMonth: 0.08, RDSGp3PerGBMonth: 0.115,
 		RDSBackupPerGBMonth: 0.095, SecretPerMonth: 0.4, KMSKeyPerMonth: 1,
 	}
 	for i, t := range instanceTypes {
 		p.EC2[t] = 0.02 * float64(i+1)
+		p.EC2Capacity[t] = model.Capacity{VCPU: 64, MemoryGiB: 256}
 	}
 	for i, c := range dbClasses {
 		p.RDS[c] = 0.015 * float64(i+1)

@@ -1,0 +1,73 @@
+package check
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lexecon/lexgen/internal/model"
+)
+
+func env() *model.Environment {
+	return &model.Environment{
+		Name: "x", Tier: "non-production",
+		Cluster: model.Cluster{Nodes: model.NodeGroup{InstanceType: "t3.small", Desired: 2, Min: 2, Max: 3}},
+		Database: model.Database{MultiAZ: true},
+		App: model.App{
+			Replicas: model.Replicas{Min: 2, Max: 5},
+			Resources: model.Resources{
+				Requests: model.Quantities{CPU: "250m", Memory: "256Mi"},
+				Limits:   model.Quantities{CPU: "1", Memory: "512Mi"},
+			},
+		},
+		Recovery: model.Recovery{RTOMinutes: 30, RPOMinutes: 60},
+		Prices:   &model.Prices{EC2Capacity: map[string]model.Capacity{"t3.small": {VCPU: 2, MemoryGiB: 2}}},
+	}
+}
+
+func findings(e *model.Environment) string {
+	var s []string
+	for _, f := range Environment(e) {
+		kind := "error"
+		if f.Warning {
+			kind = "warning"
+		}
+		s = append(s, kind+" "+f.Path)
+	}
+	return strings.Join(s, ", ")
+}
+
+func TestCrossChecks(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(*model.Environment)
+		want string
+	}{
+		{"fits", func(e *model.Environment) {}, ""},
+		{"limit below request", func(e *model.Environment) { e.App.Resources.Limits.CPU = "100m" }, "error x.app.resources.limits.cpu"},
+		{"memory limit below request", func(e *model.Environment) { e.App.Resources.Limits.Memory = "128Mi" }, "error x.app.resources.limits.memory"},
+		// 3 nodes x (2 - 0.25) vCPU = 5.25 < 30 x 0.25 = 7.5
+		{"max replicas do not fit", func(e *model.Environment) { e.App.Replicas.Max = 30 }, "error x.cluster.nodes.max"},
+		// 2 x 1.75 = 3.5 vCPU < 16 x 0.25 = 4 <= 3 x 1.75 = 5.25; memory 2 x 1 GiB < 16 x 256 Mi = 4 GiB > 3 GiB -> error
+		{"fits only at max nodes", func(e *model.Environment) {
+			e.App.Replicas.Max = 16
+			e.App.Resources.Requests.Memory = "64Mi"
+		}, "warning x.cluster.nodes.desired"},
+		{"one replica", func(e *model.Environment) { e.App.Replicas.Min = 1 }, "warning x.app.replicas.min"},
+		{"single-AZ with an RTO no restore meets", func(e *model.Environment) {
+			e.Database.MultiAZ = false
+			e.Recovery.RTOMinutes = 10
+		}, "error x.recovery.rtoMinutes"},
+		{"single-AZ with a short RTO", func(e *model.Environment) { e.Database.MultiAZ = false }, "warning x.recovery.rtoMinutes"},
+		{"public production API", func(e *model.Environment) {
+			e.Tier = "production"
+			e.Cluster.EndpointPublicAccess = true
+			e.Cluster.PublicAccessCIDRs = []string{"0.0.0.0/0"}
+		}, "warning x.cluster.publicAccessCidrs"},
+	} {
+		e := env()
+		c.edit(e)
+		if got := findings(e); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

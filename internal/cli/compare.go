@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lexecon/lexgen/internal/cost"
+	"github.com/lexecon/lexgen/internal/delta"
+)
+
+type costDelta struct {
+	A     float64 `json:"a"`
+	B     float64 `json:"b"`
+	Delta float64 `json:"delta"`
+}
+
+func newCompare(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "compare ENV_A ENV_B",
+		Short: "Show every model field that differs between two environments, and the cost difference",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageErr(cmd, "--format must be text or json, not %q", format)
+			}
+			r, err := g.repo()
+			if err != nil {
+				return err
+			}
+			names, err := selectEnvs(cmd, r, args)
+			if err != nil {
+				return err
+			}
+			if len(names) != 2 {
+				return usageErr(cmd, "name two different environments")
+			}
+			l, err := g.loadValid(r, names)
+			if err != nil {
+				return err
+			}
+			a, b := l.envs[0], l.envs[1]
+			fields, err := delta.Fields(a, b, "name")
+			if err != nil {
+				return failed("%v", err)
+			}
+			ca, err := cost.Of(a, a.Prices)
+			if err != nil {
+				return failed("%v", err)
+			}
+			cb, err := cost.Of(b, b.Prices)
+			if err != nil {
+				return failed("%v", err)
+			}
+			cd := costDelta{A: ca.Total, B: cb.Total, Delta: cents(cb.Total - ca.Total)}
+			if format == "json" {
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					A           string        `json:"a"`
+					B           string        `json:"b"`
+					Differences []delta.Field `json:"differences"`
+					Cost        costDelta     `json:"monthlyCost"`
+				}{a.Name, b.Name, fields, cd})
+			}
+			fmt.Fprintf(g.stdout, "%s -> %s: %s differ; monthly cost $%.2f -> $%.2f (%+.2f)\n", a.Name, b.Name, plural(len(fields), "field"), cd.A, cd.B, cd.Delta)
+			tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+			area := ""
+			for _, f := range fields {
+				if f.Area != area {
+					area = f.Area
+					fmt.Fprintf(tw, "\n%s\n", area)
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Path, orNone(f.Old), orNone(f.New))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func cents(x float64) float64 { return math.Round(x*100) / 100 }
