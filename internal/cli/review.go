@@ -1,0 +1,303 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lexecon/lexgen/internal/cost"
+	"github.com/lexecon/lexgen/internal/delta"
+	"github.com/lexecon/lexgen/internal/load"
+	"github.com/lexecon/lexgen/internal/model"
+	"github.com/lexecon/lexgen/internal/output"
+	"github.com/lexecon/lexgen/internal/render"
+)
+
+func newReview(g *globals) *cobra.Command {
+	var base string
+	cmd := &cobra.Command{
+		Use:   "review [--base GIT_REF]",
+		Short: "Summarize in Markdown what the change since GIT_REF does, for a pull request",
+		Long: `review compares the environments at GIT_REF (default: the merge base with main,
+or HEAD when on main), read with git, with those in the working tree, and
+prints a Markdown summary for a pull request comment: per environment, each
+changed model field old -> new, the output files added, changed and removed,
+and the monthly cost change. Secret references are masked. Environments the
+change does not affect are listed as unaffected.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := g.repo()
+			if err != nil {
+				return err
+			}
+			ref, err := reviewBase(r.Root, base)
+			if err != nil {
+				return failed("%v", err)
+			}
+			old, cleanup, err := checkoutEnvs(r.Root, ref)
+			if err != nil {
+				return failed("%v", err)
+			}
+			defer cleanup()
+			newL, err := g.loadValid(r, r.Names())
+			if err != nil {
+				return err
+			}
+			oldEnvs := map[string]*model.Environment{}
+			var oldProblems load.Diagnostics
+			if old != "" {
+				oldRepo, err := load.Open(old)
+				if err == nil {
+					envs, ds := oldRepo.Load(oldRepo.Names())
+					oldProblems = ds
+					for _, e := range envs {
+						oldEnvs[e.Name] = e
+					}
+				}
+			}
+			return writeReview(g, ref, oldEnvs, newL.envs, len(oldProblems))
+		},
+	}
+	cmd.Flags().StringVar(&base, "base", "", "the git ref to compare with (default: the merge base with main, or HEAD on main)")
+	return cmd
+}
+
+// reviewBase resolves the ref to compare with.
+func reviewBase(root, base string) (string, error) {
+	if base != "" {
+		return gitOut(root, "rev-parse", "--verify", base+"^{commit}")
+	}
+	branch, _ := gitOut(root, "rev-parse", "--abbrev-ref", "HEAD")
+	if branch != "main" {
+		if mb, err := gitOut(root, "merge-base", "HEAD", "main"); err == nil {
+			return mb, nil
+		}
+	}
+	return gitOut(root, "rev-parse", "--verify", "HEAD^{commit}")
+}
+
+func gitOut(root string, args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"-C", root}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("git %s: %v %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// checkoutEnvs writes cue.mod, schema and envs of ref into a temporary
+// folder. It returns "" when ref has no envs/ (nothing to compare with).
+func checkoutEnvs(root, ref string) (string, func(), error) {
+	tmp, err := os.MkdirTemp("", "lexgen-review-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	files, err := gitOut(root, "ls-tree", "-r", "--name-only", ref, "--", "cue.mod", "schema", "envs")
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	if !strings.Contains(files, "envs/") {
+		return "", cleanup, nil
+	}
+	for _, f := range strings.Split(files, "\n") {
+		data, err := exec.Command("git", "-C", root, "show", ref+":"+f).Output()
+		if err != nil {
+			cleanup()
+			return "", nil, fmt.Errorf("git show %s:%s: %v", ref, f, err)
+		}
+		p := filepath.Join(tmp, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			cleanup()
+			return "", nil, err
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			cleanup()
+			return "", nil, err
+		}
+	}
+	return tmp, cleanup, nil
+}
+
+type envReview struct {
+	name           string
+	status         string // added, removed, changed, unaffected
+	fields         []delta.Field
+	files          []output.Change
+	oldCost, cost  float64
+	hasOld, hasNew bool
+}
+
+func writeReview(g *globals, ref string, old map[string]*model.Environment, cur []*model.Environment, oldProblems int) error {
+	now := map[string]*model.Environment{}
+	for _, e := range cur {
+		now[e.Name] = e
+	}
+	names := map[string]bool{}
+	for n := range old {
+		names[n] = true
+	}
+	for n := range now {
+		names[n] = true
+	}
+	var reviews []envReview
+	for _, n := range sortedNames(names) {
+		rv := envReview{name: n}
+		o, c := old[n], now[n]
+		var oldFiles, newFiles []render.File
+		var err error
+		if o != nil {
+			rv.hasOld = true
+			if oldFiles, err = render.Environment(o); err != nil {
+				return failed("%v", err)
+			}
+			if est, err := cost.Of(o, o.Prices); err == nil {
+				rv.oldCost = est.Total
+			}
+		}
+		if c != nil {
+			rv.hasNew = true
+			if newFiles, err = render.Environment(c); err != nil {
+				return failed("%v", err)
+			}
+			if est, err := cost.Of(c, c.Prices); err == nil {
+				rv.cost = est.Total
+			}
+		}
+		switch {
+		case o == nil:
+			rv.status = "added"
+		case c == nil:
+			rv.status = "removed"
+		default:
+			if rv.fields, err = delta.Fields(o, c); err != nil {
+				return failed("%v", err)
+			}
+		}
+		rv.files = fileChanges(n, oldFiles, newFiles)
+		if rv.status == "" {
+			rv.status = "unaffected"
+			if len(rv.fields) > 0 || len(rv.files) > 0 {
+				rv.status = "changed"
+			}
+		}
+		reviews = append(reviews, rv)
+	}
+
+	w := g.stdout
+	fmt.Fprintf(w, "## lexgen review: %s -> working tree\n\n", shortRef(ref))
+	if oldProblems > 0 {
+		fmt.Fprintf(w, "> The base did not validate (%s); environments it could not load count as added.\n\n", plural(oldProblems, "error"))
+	}
+	fmt.Fprintf(w, "| environment | change | model fields | output files | monthly cost |\n| --- | --- | ---: | ---: | --- |\n")
+	var unaffected []string
+	for _, rv := range reviews {
+		if rv.status == "unaffected" {
+			unaffected = append(unaffected, rv.name)
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %s |\n", rv.name, rv.status, len(rv.fields), len(rv.files), costCell(rv))
+	}
+	if len(unaffected) > 0 {
+		fmt.Fprintf(w, "\nUnaffected: %s.\n", strings.Join(unaffected, ", "))
+	}
+	for _, rv := range reviews {
+		if rv.status == "unaffected" {
+			continue
+		}
+		fmt.Fprintf(w, "\n### %s (%s)\n", rv.name, rv.status)
+		if len(rv.fields) > 0 {
+			fmt.Fprintf(w, "\n| field | old | new |\n| --- | --- | --- |\n")
+			for _, f := range rv.fields {
+				oldV, newV := f.Old, f.New
+				if f.Area == "secrets" {
+					oldV, newV = masked(oldV), masked(newV)
+				}
+				fmt.Fprintf(w, "| `%s` | %s | %s |\n", f.Path, cell(oldV), cell(newV))
+			}
+		}
+		if len(rv.files) > 0 {
+			fmt.Fprintf(w, "\n")
+			for _, c := range rv.files {
+				fmt.Fprintf(w, "- %s `%s`\n", map[output.Kind]string{output.Missing: "added", output.Changed: "changed", output.Extra: "removed"}[c.Kind], c.Path)
+			}
+		}
+	}
+	return nil
+}
+
+// fileChanges compares two renderings of one environment.
+func fileChanges(env string, old, cur []render.File) []output.Change {
+	o := map[string][]byte{}
+	for _, f := range old {
+		o[f.Path] = f.Data
+	}
+	var out []output.Change
+	for _, f := range cur {
+		p := output.OutDir + "/" + env + "/" + f.Path
+		data, ok := o[f.Path]
+		switch {
+		case !ok:
+			out = append(out, output.Change{Kind: output.Missing, Path: p})
+		case !bytes.Equal(data, f.Data):
+			out = append(out, output.Change{Kind: output.Changed, Path: p})
+		}
+		delete(o, f.Path)
+	}
+	for f := range o {
+		out = append(out, output.Change{Kind: output.Extra, Path: output.OutDir + "/" + env + "/" + f})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func costCell(rv envReview) string {
+	switch {
+	case !rv.hasOld:
+		return fmt.Sprintf("$%.2f (new)", rv.cost)
+	case !rv.hasNew:
+		return fmt.Sprintf("-$%.2f (gone)", rv.oldCost)
+	case rv.cost == rv.oldCost:
+		return fmt.Sprintf("$%.2f (unchanged)", rv.cost)
+	}
+	return fmt.Sprintf("$%.2f -> $%.2f (%+.2f)", rv.oldCost, rv.cost, cents(rv.cost-rv.oldCost))
+}
+
+func masked(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(secret reference)"
+}
+
+func cell(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return "`" + strings.ReplaceAll(s, "|", `\|`) + "`"
+}
+
+func shortRef(ref string) string {
+	if len(ref) > 12 {
+		return ref[:12]
+	}
+	return ref
+}
+
+func sortedNames(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
