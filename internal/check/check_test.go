@@ -10,7 +10,7 @@ import (
 func env() *model.Environment {
 	return &model.Environment{
 		Name: "x", Tier: "non-production",
-		Cluster: model.Cluster{Nodes: model.NodeGroup{InstanceType: "t3.small", Desired: 2, Min: 2, Max: 3}},
+		Cluster:  model.Cluster{Nodes: model.NodeGroup{InstanceType: "t3.small", Desired: 2, Min: 2, Max: 3}},
 		Database: model.Database{MultiAZ: true},
 		App: model.App{
 			Replicas: model.Replicas{Min: 2, Max: 5},

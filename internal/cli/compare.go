@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"text/tabwriter"
@@ -58,9 +57,7 @@ func newCompare(g *globals) *cobra.Command {
 			}
 			cd := costDelta{A: ca.Total, B: cb.Total, Delta: cents(cb.Total - ca.Total)}
 			if format == "json" {
-				enc := json.NewEncoder(g.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				return g.writeJSON(struct {
 					A           string        `json:"a"`
 					B           string        `json:"b"`
 					Differences []delta.Field `json:"differences"`

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -42,9 +41,7 @@ each line, and a total, beside the expectedMonthlyCost the environment states.`,
 				all = append(all, est)
 			}
 			if format == "json" {
-				enc := json.NewEncoder(g.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(all)
+				return g.writeJSON(all)
 			}
 			for i, est := range all {
 				if i > 0 {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -35,9 +34,7 @@ environment file) with file:line:col, and which one decided.`,
 				return failed("cannot explain %s.%s", args[0], args[1])
 			}
 			if format == "json" {
-				enc := json.NewEncoder(g.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(x)
+				return g.writeJSON(x)
 			}
 			fmt.Fprintf(g.stdout, "%s = %s\n", x.Path, x.Value)
 			if x.DecidedBy != nil {

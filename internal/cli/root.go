@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -91,7 +92,7 @@ Exit codes: 0 success; 1 invalid input or out/ not current (nothing written);
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr(c, "%v", err)
 	})
-	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g), newCost(g), newCompare(g), newExplain(g), newReview(g))
+	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g), newCost(g), newCompare(g), newExplain(g), newReview(g), newVersion(g))
 	return root
 }
 
@@ -168,10 +169,23 @@ func joinNames(names []string) string {
 // every diagnostic; it fails when there is any error, so that nothing acts
 // on partly valid input. Warnings are printed when there is no error.
 func (g *globals) loadValid(r *load.Repo, names []string) (*loaded, error) {
+	l, errs, warnings := g.loadChecked(r, names)
+	if len(errs) > 0 {
+		fmt.Fprintln(g.stderr, errs.Error())
+		return nil, failed("%s in %s", plural(len(errs), "error"), "envs/")
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintln(g.stderr, warnings.Error())
+	}
+	return l, nil
+}
+
+// loadChecked loads and cross-checks the named environments and returns
+// the errors and warnings without printing them.
+func (g *globals) loadChecked(r *load.Repo, names []string) (*loaded, load.Diagnostics, load.Diagnostics) {
 	envs, diags := r.Load(names)
 	if len(diags) > 0 {
-		fmt.Fprintln(g.stderr, diags.Error())
-		return nil, failed("%s in %s", plural(len(diags), "error"), "envs/")
+		return nil, diags, nil
 	}
 	var errs, warnings load.Diagnostics
 	for _, e := range envs {
@@ -188,13 +202,17 @@ func (g *globals) loadValid(r *load.Repo, names []string) (*loaded, error) {
 		}
 	}
 	if len(errs) > 0 {
-		fmt.Fprintln(g.stderr, errs.Error())
-		return nil, failed("%s in %s", plural(len(errs), "error"), "envs/")
+		return nil, errs, warnings
 	}
-	if len(warnings) > 0 {
-		fmt.Fprintln(g.stderr, warnings.Error())
-	}
-	return &loaded{repo: r, envs: envs, warnings: len(warnings)}, nil
+	return &loaded{repo: r, envs: envs, warnings: len(warnings)}, nil, warnings
+}
+
+// writeJSON prints v as indented JSON, with <, > and & as they are.
+func (g *globals) writeJSON(v any) error {
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 func plural(n int, word string) string {

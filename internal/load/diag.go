@@ -13,10 +13,10 @@ import (
 // Diagnostic is one problem with the input: where in the model (Path), what
 // is wrong (Message) and every source position that contributed.
 type Diagnostic struct {
-	Path      string   // production.database.backupRetentionDays; empty for a whole file
-	Message   string   // a sentence a reviewer can act on
-	Positions []string // envs/production.cue:14:3, relative to the repository root
-	Warning   bool     // risky rather than wrong; never changes the exit code
+	Path      string   `json:"path,omitempty"` // production.database.backupRetentionDays; empty for a whole file
+	Message   string   `json:"message"`        // a sentence a reviewer can act on
+	Positions []string `json:"positions"`      // envs/production.cue:14:3, relative to the repository root
+	Warning   bool     `json:"-"`              // risky rather than wrong; never changes the exit code
 }
 
 func (d Diagnostic) String() string {
