@@ -259,3 +259,12 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// TestVersion: the built binary names the CUE version it evaluates with
+// (the test binary behind the CLI scripts carries no module versions).
+func TestVersion(t *testing.T) {
+	out, err := exec.Command(lexgen(t), "version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "\ncue v0.17.1\n") {
+		t.Errorf("lexgen version: %v\n%s", err, out)
+	}
+}
