@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -114,7 +115,7 @@ func TestModuleValidationCanFail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := strings.Replace(string(src), "storage_encrypted = true", "storage_encryptd = true", 1)
+	bad := regexp.MustCompile(`storage_encrypted\s*=`).ReplaceAllString(string(src), "storage_encryptd =")
 	if bad == string(src) {
 		t.Fatal("rds.tf no longer sets storage_encrypted; update this test")
 	}
@@ -148,6 +149,17 @@ provider "aws" {
   # allowed_account_ids = [var.aws_account_id].
   allowed_account_ids = null
 }
+
+provider "aws" {
+  alias                       = "backup_replica"
+  access_key                  = "AKIAFAKEFAKEFAKEFAKE"
+  secret_key                  = "fake"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  allowed_account_ids         = null
+}
 `
 
 type plannedResource struct {
@@ -159,6 +171,10 @@ type plannedResource struct {
 // plan plans the whole module with one environment's tfvars and returns the
 // planned resources by address.
 func plan(t *testing.T, env string) map[string]plannedResource {
+	return planWith(t, filepath.Join(repoRoot, "out", env, "terraform", env+".tfvars"))
+}
+
+func planWith(t *testing.T, tfvars string) map[string]plannedResource {
 	t.Helper()
 	tf := need(t, "terraform", installTerraform)
 	dir := module(t)
@@ -169,7 +185,6 @@ func plan(t *testing.T, env string) map[string]plannedResource {
 	if out, errOut, err := run(t, dir, tfe, tf, "init", "-input=false"); err != nil {
 		t.Fatalf("terraform init: %v\n%s%s", err, out, errOut)
 	}
-	tfvars := filepath.Join(repoRoot, "out", env, "terraform", env+".tfvars")
 	out, errOut, err := run(t, dir, tfe, tf, "plan", "-no-color", "-input=false", "-lock=false", "-out=plan.bin", "-var-file="+tfvars)
 	if err != nil {
 		t.Fatalf("terraform plan: %v\n%s%s", err, out, errOut)
@@ -253,5 +268,40 @@ func TestModulePlansEveryEnvironment(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestModulePlansEveryOption plans the golden environment that turns on every
+// cost and recovery option of the seed, and checks each reaches its
+// resource.
+func TestModulePlansEveryOption(t *testing.T) {
+	res := planWith(t, filepath.Join(repoRoot, "golden", "render", "options", "out", "qa", "terraform", "qa.tfvars"))
+	ng := res["aws_eks_node_group.this"].Values
+	db := res["aws_db_instance.this"].Values
+	night := res["aws_autoscaling_schedule.night[0]"].Values
+	morning := res["aws_autoscaling_schedule.morning[0]"].Values
+	repl := res["aws_db_instance_automated_backups_replication.this[0]"].Values
+	for _, c := range []struct {
+		what      string
+		got, want any
+	}{
+		{"capacity type", ng["capacity_type"], "SPOT"},
+		{"instance types", fmt.Sprint(ng["instance_types"]), "[t3.medium t3.large m6i.large]"},
+		{"night recurrence", night["recurrence"], "0 20 * * MON-FRI"},
+		{"night time zone", night["time_zone"], "Europe/Berlin"},
+		{"night size", night["desired_capacity"], float64(1)},
+		{"morning recurrence", morning["recurrence"], "0 7 * * MON-FRI"},
+		{"morning size", morning["desired_capacity"], float64(3)},
+		{"max allocated storage", db["max_allocated_storage"], float64(200)},
+		{"final snapshot", db["final_snapshot_identifier"], "lexecon-qa-final"},
+		{"skip final snapshot", db["skip_final_snapshot"], false},
+		{"copy tags", db["copy_tags_to_snapshot"], true},
+		{"restore from", db["snapshot_identifier"], "rds:lexecon-production-2026-11-20-03-00"},
+		{"replication retention", repl["retention_period"], float64(14)},
+		{"replica key", res["aws_kms_key.backup_replica[0]"].Values["enable_key_rotation"], true},
+	} {
+		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+		}
 	}
 }

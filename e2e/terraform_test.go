@@ -32,6 +32,8 @@ func TestTerraformFmt(t *testing.T) {
 	for _, e := range environments(t) {
 		dirs = append(dirs, filepath.Join(repoRoot, "out", e, "terraform"))
 	}
+	golden, _ := filepath.Glob(filepath.Join(repoRoot, "golden", "render", "*", "out", "*", "terraform"))
+	dirs = append(dirs, golden...)
 	for _, dir := range dirs {
 		if out, errOut, err := run(t, dir, env, tf, "fmt", "-check", "-recursive", "-diff"); err != nil {
 			t.Errorf("terraform fmt would change %s: %v\n%s%s", dir, err, out, errOut)

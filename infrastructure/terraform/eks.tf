@@ -81,8 +81,8 @@ resource "aws_eks_node_group" "this" {
   node_group_name = "${var.cluster_name}-nodes"
   node_role_arn   = aws_iam_role.nodes.arn
   subnet_ids      = var.subnet_ids
-  instance_types  = [var.node_instance_type]
-  capacity_type   = "ON_DEMAND"
+  instance_types  = var.node_instance_types
+  capacity_type   = var.node_capacity_type
   disk_size       = var.node_disk_size
 
   scaling_config {
@@ -101,4 +101,29 @@ resource "aws_eks_node_group" "this" {
   }
 
   depends_on = [aws_iam_role_policy_attachment.nodes]
+}
+
+# Night-time scale-down (node_schedule): scheduled actions on the autoscaling
+# group EKS made for the node group. At night a plan shows min and max as
+# drifted; applying then brings the day's sizes back until the next down.
+resource "aws_autoscaling_schedule" "night" {
+  count                  = var.node_schedule == null ? 0 : 1
+  scheduled_action_name  = "${var.cluster_name}-night"
+  autoscaling_group_name = aws_eks_node_group.this.resources[0].autoscaling_groups[0].name
+  recurrence             = var.node_schedule.down_recurrence
+  time_zone              = var.node_schedule.time_zone
+  min_size               = var.node_schedule.night_size
+  max_size               = var.node_schedule.night_size
+  desired_capacity       = var.node_schedule.night_size
+}
+
+resource "aws_autoscaling_schedule" "morning" {
+  count                  = var.node_schedule == null ? 0 : 1
+  scheduled_action_name  = "${var.cluster_name}-morning"
+  autoscaling_group_name = aws_eks_node_group.this.resources[0].autoscaling_groups[0].name
+  recurrence             = var.node_schedule.up_recurrence
+  time_zone              = var.node_schedule.time_zone
+  min_size               = var.node_min_size
+  max_size               = var.node_max_size
+  desired_capacity       = var.node_desired_size
 }

@@ -52,3 +52,8 @@ output "external_secrets_role_arn" {
   description = "IAM role External Secrets assumes in the environment's namespace."
   value       = aws_iam_role.external_secrets.arn
 }
+
+output "db_backup_replica_kms_key_arn" {
+  description = "Key of the replicated backups in the other region, or null."
+  value       = try(aws_kms_key.backup_replica[0].arn, null)
+}

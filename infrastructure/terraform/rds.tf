@@ -59,10 +59,11 @@ resource "aws_db_instance" "this" {
   engine_version = var.db_engine_version
   instance_class = var.db_instance_class
 
-  allocated_storage = var.db_allocated_storage
-  storage_type      = "gp3"
-  storage_encrypted = true
-  kms_key_id        = aws_kms_key.database.arn
+  allocated_storage     = var.db_allocated_storage
+  max_allocated_storage = var.db_max_allocated_storage
+  storage_type          = "gp3"
+  storage_encrypted     = true
+  kms_key_id            = aws_kms_key.database.arn
 
   db_name  = var.db_name
   username = var.db_username
@@ -81,16 +82,38 @@ resource "aws_db_instance" "this" {
   backup_retention_period    = var.db_backup_retention_period
   backup_window              = var.db_backup_window
   maintenance_window         = var.db_maintenance_window
-  copy_tags_to_snapshot      = true
+  copy_tags_to_snapshot      = var.db_copy_tags_to_snapshot
   auto_minor_version_upgrade = true
   deletion_protection        = var.db_deletion_protection
 
-  # Production keeps a final snapshot when the database is destroyed.
-  skip_final_snapshot       = !local.production
-  final_snapshot_identifier = local.production ? "${var.db_identifier}-final" : null
+  # A final snapshot when the database is destroyed, where the model asks
+  # (by default in the production tier); and, to restore, the snapshot the
+  # database is created from.
+  skip_final_snapshot       = var.db_final_snapshot_identifier == null
+  final_snapshot_identifier = var.db_final_snapshot_identifier
+  snapshot_identifier       = var.db_snapshot_identifier
 
   monitoring_interval = var.db_monitoring_interval
   monitoring_role_arn = var.db_monitoring_interval > 0 ? aws_iam_role.rds_monitoring[0].arn : null
 
   depends_on = [aws_iam_role_policy_attachment.rds_monitoring]
+}
+
+# Cross-region backup replication (db_backup_replication): the automated
+# backups, and so point-in-time restore, are copied to another region under
+# a key of that region.
+resource "aws_kms_key" "backup_replica" {
+  count                   = var.db_backup_replication == null ? 0 : 1
+  provider                = aws.backup_replica
+  description             = "${local.name}: RDS backups replicated from ${var.aws_region}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+}
+
+resource "aws_db_instance_automated_backups_replication" "this" {
+  count                  = var.db_backup_replication == null ? 0 : 1
+  provider               = aws.backup_replica
+  source_db_instance_arn = aws_db_instance.this.arn
+  kms_key_id             = aws_kms_key.backup_replica[0].arn
+  retention_period       = var.db_backup_replication.retention_days
 }

@@ -65,9 +65,24 @@ variable "cluster_log_types" {
   description = "EKS control-plane log types sent to CloudWatch."
 }
 
-variable "node_instance_type" {
+variable "node_instance_types" {
+  type        = list(string)
+  description = "EC2 instance types of the managed node group: one on demand; for spot, the ones it may draw from."
+}
+
+variable "node_capacity_type" {
   type        = string
-  description = "EC2 instance type of the managed node group."
+  description = "ON_DEMAND or SPOT."
+}
+
+variable "node_schedule" {
+  type = object({
+    down_recurrence = string
+    night_size      = number
+    time_zone       = string
+    up_recurrence   = string
+  })
+  description = "Night-time scale-down of the node group's autoscaling group, or null."
 }
 
 variable "node_desired_size" {
@@ -133,6 +148,34 @@ variable "db_maintenance_window" {
 variable "db_deletion_protection" {
   type        = bool
   description = "Whether RDS refuses to delete the database."
+}
+
+variable "db_max_allocated_storage" {
+  type        = number
+  description = "Storage autoscaling up to this many GiB; 0 turns it off."
+}
+
+variable "db_final_snapshot_identifier" {
+  type        = string
+  description = "Name of the snapshot kept when the database is destroyed, or null for none."
+}
+
+variable "db_copy_tags_to_snapshot" {
+  type        = bool
+  description = "Whether snapshots carry the database's tags."
+}
+
+variable "db_backup_replication" {
+  type = object({
+    region         = string
+    retention_days = number
+  })
+  description = "Cross-region replication of the automated backups, or null."
+}
+
+variable "db_snapshot_identifier" {
+  type        = string
+  description = "Snapshot to create the database from, or null for an empty one."
 }
 
 variable "db_monitoring_interval" {

@@ -20,3 +20,15 @@ provider "aws" {
     tags = var.tags
   }
 }
+
+# The region backups are replicated to (db_backup_replication); the home
+# region when there is none, so the provider is always configured.
+provider "aws" {
+  alias               = "backup_replica"
+  region              = var.db_backup_replication == null ? var.aws_region : var.db_backup_replication.region
+  allowed_account_ids = [var.aws_account_id]
+
+  default_tags {
+    tags = var.tags
+  }
+}

@@ -61,23 +61,47 @@ type NodeGroup struct {
 	Min          int    `json:"min"`
 	Max          int    `json:"max"`
 	DiskSizeGiB  int    `json:"diskSizeGiB"`
+	// CapacityType is ON_DEMAND or SPOT.
+	CapacityType      string    `json:"capacityType"`
+	SpotInstanceTypes []string  `json:"spotInstanceTypes"`
+	Schedule          *Schedule `json:"schedule,omitempty"`
+}
+
+// Schedule scales a node group down at night.
+type Schedule struct {
+	TimeZone  string `json:"timeZone"`
+	Days      string `json:"days"` // MON-FRI or MON-SUN
+	DownAt    string `json:"downAt"`
+	UpAt      string `json:"upAt"`
+	NightSize int    `json:"nightSize"`
+}
+
+// BackupReplication copies automated backups to another region.
+type BackupReplication struct {
+	Region        string `json:"region"`
+	RetentionDays int    `json:"retentionDays"`
 }
 
 type Database struct {
-	EngineVersion             string `json:"engineVersion"`
-	InstanceClass             string `json:"instanceClass"`
-	AllocatedStorageGiB       int    `json:"allocatedStorageGiB"`
-	MultiAZ                   bool   `json:"multiAZ"`
-	BackupRetentionDays       int    `json:"backupRetentionDays"`
-	BackupWindow              string `json:"backupWindow"`
-	MaintenanceWindow         string `json:"maintenanceWindow"`
-	DeletionProtection        bool   `json:"deletionProtection"`
-	StorageEncrypted          bool   `json:"storageEncrypted"`
-	ForceTLS                  bool   `json:"forceTLS"`
-	MonitoringIntervalSeconds int    `json:"monitoringIntervalSeconds"`
-	DatabaseName              string `json:"databaseName"`
-	Username                  string `json:"username"`
-	Port                      int    `json:"port"`
+	EngineVersion             string             `json:"engineVersion"`
+	InstanceClass             string             `json:"instanceClass"`
+	AllocatedStorageGiB       int                `json:"allocatedStorageGiB"`
+	MultiAZ                   bool               `json:"multiAZ"`
+	BackupRetentionDays       int                `json:"backupRetentionDays"`
+	BackupWindow              string             `json:"backupWindow"`
+	MaintenanceWindow         string             `json:"maintenanceWindow"`
+	DeletionProtection        bool               `json:"deletionProtection"`
+	MaxAllocatedStorageGiB    int                `json:"maxAllocatedStorageGiB"`
+	FinalSnapshot             bool               `json:"finalSnapshot"`
+	CopyTagsToSnapshot        bool               `json:"copyTagsToSnapshot"`
+	BackupReplication         *BackupReplication `json:"backupReplication,omitempty"`
+	RestoreFromSnapshot       string             `json:"restoreFromSnapshot,omitempty"`
+	StorageEncrypted          bool               `json:"storageEncrypted"`
+	ForceTLS                  bool               `json:"forceTLS"`
+	MonitoringIntervalSeconds int                `json:"monitoringIntervalSeconds"`
+	DatabaseName              string             `json:"databaseName"`
+	Username                  string             `json:"username"`
+	Port                      int                `json:"port"`
 }
 
 type App struct {

@@ -61,6 +61,10 @@ func (e *Environment) DBARN() string {
 // SecretStoreName is the External Secrets SecretStore for AWS Secrets Manager.
 func (e *Environment) SecretStoreName() string { return e.Service + "-aws-secrets-manager" }
 
+// FinalSnapshotID names the snapshot RDS keeps when the database is
+// destroyed.
+func (e *Environment) FinalSnapshotID() string { return e.DBIdentifier() + "-final" }
+
 // StateKey is the object key of the environment's Terraform state.
 func (e *Environment) StateKey() string { return e.Name + "/terraform.tfstate" }
 

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
@@ -72,7 +74,9 @@ var variables = []variable{
 	{"cluster_endpoint_public_access", cty.Bool, "Whether the EKS API is reachable from outside the VPC (it always is from inside).", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Cluster.EndpointPublicAccess) }},
 	{"cluster_public_access_cidrs", cty.List(cty.String), "CIDR blocks allowed to reach the public EKS API endpoint.", func(e *model.Environment) cty.Value { return strList(e.Cluster.PublicAccessCIDRs) }},
 	{"cluster_log_types", cty.List(cty.String), "EKS control-plane log types sent to CloudWatch.", func(e *model.Environment) cty.Value { return strList(e.Cluster.LogTypes) }},
-	{"node_instance_type", cty.String, "EC2 instance type of the managed node group.", func(e *model.Environment) cty.Value { return str(e.Cluster.Nodes.InstanceType) }},
+	{"node_instance_types", cty.List(cty.String), "EC2 instance types of the managed node group: one on demand; for spot, the ones it may draw from.", nodeInstanceTypes},
+	{"node_capacity_type", cty.String, "ON_DEMAND or SPOT.", func(e *model.Environment) cty.Value { return str(e.Cluster.Nodes.CapacityType) }},
+	{"node_schedule", scheduleType, "Night-time scale-down of the node group's autoscaling group, or null.", nodeSchedule},
 	{"node_desired_size", cty.Number, "Number of nodes the group starts with.", func(e *model.Environment) cty.Value { return num(e.Cluster.Nodes.Desired) }},
 	{"node_min_size", cty.Number, "Fewest nodes the group scales down to.", func(e *model.Environment) cty.Value { return num(e.Cluster.Nodes.Min) }},
 	{"node_max_size", cty.Number, "Most nodes the group scales up to.", func(e *model.Environment) cty.Value { return num(e.Cluster.Nodes.Max) }},
@@ -87,6 +91,21 @@ var variables = []variable{
 	{"db_backup_window", cty.String, "Daily backup window, UTC.", func(e *model.Environment) cty.Value { return str(e.Database.BackupWindow) }},
 	{"db_maintenance_window", cty.String, "Weekly maintenance window, UTC.", func(e *model.Environment) cty.Value { return str(e.Database.MaintenanceWindow) }},
 	{"db_deletion_protection", cty.Bool, "Whether RDS refuses to delete the database.", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Database.DeletionProtection) }},
+	{"db_max_allocated_storage", cty.Number, "Storage autoscaling up to this many GiB; 0 turns it off.", func(e *model.Environment) cty.Value { return num(e.Database.MaxAllocatedStorageGiB) }},
+	{"db_final_snapshot_identifier", cty.String, "Name of the snapshot kept when the database is destroyed, or null for none.", func(e *model.Environment) cty.Value {
+		if !e.Database.FinalSnapshot {
+			return cty.NullVal(cty.String)
+		}
+		return str(e.FinalSnapshotID())
+	}},
+	{"db_copy_tags_to_snapshot", cty.Bool, "Whether snapshots carry the database's tags.", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Database.CopyTagsToSnapshot) }},
+	{"db_backup_replication", replicationType, "Cross-region replication of the automated backups, or null.", backupReplication},
+	{"db_snapshot_identifier", cty.String, "Snapshot to create the database from, or null for an empty one.", func(e *model.Environment) cty.Value {
+		if e.Database.RestoreFromSnapshot == "" {
+			return cty.NullVal(cty.String)
+		}
+		return str(e.Database.RestoreFromSnapshot)
+	}},
 	{"db_monitoring_interval", cty.Number, "Seconds between Enhanced Monitoring samples; 0 turns it off.", func(e *model.Environment) cty.Value { return num(e.Database.MonitoringIntervalSeconds) }},
 	{"db_name", cty.String, "Name of the application database.", func(e *model.Environment) cty.Value { return str(e.Database.DatabaseName) }},
 	{"db_username", cty.String, "Master user name; RDS creates and rotates its password in Secrets Manager.", func(e *model.Environment) cty.Value { return str(e.Database.Username) }},
@@ -99,6 +118,53 @@ var variables = []variable{
 	{"external_secrets_service_account", cty.String, "Service account of External Secrets in that namespace, the only principal the role trusts.", func(e *model.Environment) cty.Value { return str(e.ExternalSecretsServiceAccount()) }},
 	{"external_secrets_role_name", cty.String, "IAM role External Secrets assumes to read this environment's secrets.", func(e *model.Environment) cty.Value { return str(e.ExternalSecretsRoleName()) }},
 	{"tags", cty.Map(cty.String), "Tags on every resource.", tags},
+}
+
+var (
+	scheduleType = cty.Object(map[string]cty.Type{
+		"time_zone": cty.String, "down_recurrence": cty.String, "up_recurrence": cty.String, "night_size": cty.Number,
+	})
+	replicationType = cty.Object(map[string]cty.Type{"region": cty.String, "retention_days": cty.Number})
+)
+
+func nodeInstanceTypes(e *model.Environment) cty.Value {
+	types := []string{e.Cluster.Nodes.InstanceType}
+	if e.Cluster.Nodes.CapacityType == "SPOT" {
+		for _, t := range e.Cluster.Nodes.SpotInstanceTypes {
+			if t != e.Cluster.Nodes.InstanceType {
+				types = append(types, t)
+			}
+		}
+	}
+	return strList(types)
+}
+
+// nodeSchedule turns the model's clock times into the cron recurrences
+// that EC2 Auto Scaling scheduled actions take.
+func nodeSchedule(e *model.Environment) cty.Value {
+	s := e.Cluster.Nodes.Schedule
+	if s == nil {
+		return cty.NullVal(scheduleType)
+	}
+	cron := func(clock string) string { // "07:30" -> "30 7 * * MON-FRI"
+		h, _ := strconv.Atoi(clock[:2])
+		m, _ := strconv.Atoi(clock[3:])
+		return fmt.Sprintf("%d %d * * %s", m, h, s.Days)
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"time_zone":       str(s.TimeZone),
+		"down_recurrence": str(cron(s.DownAt)),
+		"up_recurrence":   str(cron(s.UpAt)),
+		"night_size":      num(s.NightSize),
+	})
+}
+
+func backupReplication(e *model.Environment) cty.Value {
+	r := e.Database.BackupReplication
+	if r == nil {
+		return cty.NullVal(replicationType)
+	}
+	return cty.ObjectVal(map[string]cty.Value{"region": str(r.Region), "retention_days": num(r.RetentionDays)})
 }
 
 func terraformFiles(e *model.Environment) ([]File, error) {

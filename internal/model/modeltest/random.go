@@ -83,7 +83,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			LogTypes:          logTypes[:between(r, 0, len(logTypes))],
 			Nodes: model.NodeGroup{
 				InstanceType: pick(r, instanceTypes), Desired: desired, Min: minNodes, Max: maxNodes,
-				DiskSizeGiB: between(r, 20, 200),
+				DiskSizeGiB: between(r, 20, 200), CapacityType: "ON_DEMAND", SpotInstanceTypes: []string{},
 			},
 		},
 		Database: model.Database{
@@ -93,6 +93,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			BackupWindow:        fmt.Sprintf("%02d:00-%02d:00", hour, hour+1),
 			MaintenanceWindow:   fmt.Sprintf("%s:%02d:30-%s:%02d:30", pick(r, days), hour, pick(r, days), hour),
 			DeletionProtection:  prod || r.Intn(2) == 0, StorageEncrypted: true, ForceTLS: true,
+			FinalSnapshot: prod || r.Intn(2) == 0, CopyTagsToSnapshot: r.Intn(4) != 0,
 			MonitoringIntervalSeconds: pick(r, monitoring), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
 		},
 		App: model.App{
@@ -122,6 +123,34 @@ func Random(r *rand.Rand, name string) *model.Environment {
 	}
 	if prod {
 		e.Tier = model.ProductionTier
+	}
+	// The seed's cost and recovery options, each on now and then.
+	if !prod && r.Intn(3) == 0 {
+		e.Cluster.Nodes.CapacityType = "SPOT"
+		e.Cluster.Nodes.SpotInstanceTypes = []string{pick(r, instanceTypes)}
+		if e.Cluster.Nodes.SpotInstanceTypes[0] == e.Cluster.Nodes.InstanceType {
+			e.Cluster.Nodes.SpotInstanceTypes = []string{}
+		}
+	}
+	// A night size that still holds the minimum replicas (at most four a
+	// node with the requests above) and is below the day's minimum.
+	if night := max(1, (e.App.Replicas.Min+3)/4); night < minNodes && r.Intn(3) == 0 {
+		e.Cluster.Nodes.Schedule = &model.Schedule{
+			TimeZone: pick(r, []string{"UTC", "Europe/Berlin", "America/New_York"}), Days: pick(r, []string{"MON-FRI", "MON-SUN"}),
+			DownAt: fmt.Sprintf("%02d:00", between(r, 18, 23)), UpAt: fmt.Sprintf("%02d:30", between(r, 5, 8)), NightSize: night,
+		}
+	}
+	if r.Intn(3) == 0 {
+		e.Database.MaxAllocatedStorageGiB = e.Database.AllocatedStorageGiB + between(r, 1, 1000)
+	}
+	if r.Intn(3) == 0 {
+		dest := pick(r, regions)
+		if dest != region {
+			e.Database.BackupReplication = &model.BackupReplication{Region: dest, RetentionDays: between(r, 1, 35)}
+		}
+	}
+	if r.Intn(5) == 0 {
+		e.Database.RestoreFromSnapshot = fmt.Sprintf("rds:%s-2026-%02d-%02d-03-00", e.DBIdentifier(), between(r, 1, 12), between(r, 1, 28))
 	}
 	return e
 }
