@@ -60,6 +60,36 @@ func Environment(e *model.Environment) []Finding {
 		}
 	}
 
+	n := e.Cluster.Nodes
+	if n.CapacityType != "SPOT" && len(n.SpotInstanceTypes) > 0 {
+		add("cluster.nodes.spotInstanceTypes", false, "spotInstanceTypes apply only to capacityType SPOT; remove them or set capacityType: \"SPOT\"")
+	}
+	if s := n.Schedule; s != nil {
+		switch {
+		case s.DownAt == s.UpAt:
+			add("cluster.nodes.schedule", false, "downAt and upAt are both %s; the group would never stay scaled down", s.DownAt)
+		case s.NightSize >= n.Min:
+			add("cluster.nodes.schedule.nightSize", false, "nightSize (%d) is not below nodes.min (%d), so nothing scales down at night", s.NightSize, n.Min)
+		}
+		if e.Prices != nil {
+			if c, ok := e.Prices.EC2Capacity[n.InstanceType]; ok {
+				nightCPU := float64(s.NightSize) * (c.VCPU - reserveCPU)
+				nightMem := float64(s.NightSize) * (c.MemoryGiB - reserveMemGiB) * (1 << 30)
+				needCPU, needMem := float64(e.App.Replicas.Min)*reqCPU, float64(e.App.Replicas.Min)*reqMem
+				if nightCPU < needCPU || nightMem < needMem {
+					add("cluster.nodes.schedule.nightSize", false,
+						"%d x %s at night cannot hold the HPA's minimum of %d replicas (%s CPU and %s each), so pods would stay pending and the PodDisruptionBudget would block the scale-down's drains; raise nightSize or lower app.replicas.min",
+						s.NightSize, n.InstanceType, e.App.Replicas.Min, req.CPU, req.Memory)
+				}
+			}
+		}
+	}
+	if d := e.Database; d.MaxAllocatedStorageGiB > 0 && d.MaxAllocatedStorageGiB <= d.AllocatedStorageGiB {
+		add("database.maxAllocatedStorageGiB", false, "storage autoscaling needs a maximum (%d GiB) above the allocated storage (%d GiB)", d.MaxAllocatedStorageGiB, d.AllocatedStorageGiB)
+	}
+	if r := e.Database.BackupReplication; r != nil && r.Region == e.AWS.Region {
+		add("database.backupReplication.region", false, "backups must be replicated to another region than the database's own (%s)", e.AWS.Region)
+	}
 	if e.App.Replicas.Min < 2 {
 		add("app.replicas.min", true, "with one replica, every node drain and every rollout failure takes the service down")
 	}

@@ -58,6 +58,34 @@ func TestCrossChecks(t *testing.T) {
 			e.Recovery.RTOMinutes = 10
 		}, "error x.recovery.rtoMinutes"},
 		{"single-AZ with a short RTO", func(e *model.Environment) { e.Database.MultiAZ = false }, "warning x.recovery.rtoMinutes"},
+		{"spot types on demand", func(e *model.Environment) { e.Cluster.Nodes.SpotInstanceTypes = []string{"t3.large"} }, "error x.cluster.nodes.spotInstanceTypes"},
+		{"a night size that holds the minimum", func(e *model.Environment) {
+			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "20:00", UpAt: "07:00", NightSize: 1}
+		}, ""},
+		// 0 nodes hold nothing.
+		{"night size zero", func(e *model.Environment) {
+			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "20:00", UpAt: "07:00", NightSize: 0}
+		}, "error x.cluster.nodes.schedule.nightSize"},
+		// 1 x (2 GiB - 1 GiB) = 1 GiB < 2 x 600Mi
+		{"night size below the HPA minimum", func(e *model.Environment) {
+			e.App.Resources.Requests.Memory = "600Mi"
+			e.App.Resources.Limits.Memory = "1Gi"
+			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "20:00", UpAt: "07:00", NightSize: 1}
+		}, "warning x.cluster.nodes.desired, error x.cluster.nodes.schedule.nightSize"},
+		{"night size not below min", func(e *model.Environment) {
+			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "20:00", UpAt: "07:00", NightSize: 2}
+		}, "error x.cluster.nodes.schedule.nightSize"},
+		{"down and up at once", func(e *model.Environment) {
+			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "07:00", UpAt: "07:00", NightSize: 1}
+		}, "error x.cluster.nodes.schedule"},
+		{"storage maximum not above", func(e *model.Environment) {
+			e.Database.AllocatedStorageGiB = 50
+			e.Database.MaxAllocatedStorageGiB = 50
+		}, "error x.database.maxAllocatedStorageGiB"},
+		{"replication to the same region", func(e *model.Environment) {
+			e.AWS.Region = "us-east-1"
+			e.Database.BackupReplication = &model.BackupReplication{Region: "us-east-1", RetentionDays: 7}
+		}, "error x.database.backupReplication.region"},
 		{"public production API", func(e *model.Environment) {
 			e.Tier = "production"
 			e.Cluster.EndpointPublicAccess = true

@@ -195,6 +195,15 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 
 	w := g.stdout
 	fmt.Fprintf(w, "## lexgen review: %s -> working tree\n\n", shortRef(ref))
+	// A restore replaces a database: said first, loudly.
+	for _, n := range sortedNames(names) {
+		c, o := now[n], old[n]
+		if c == nil || c.Database.RestoreFromSnapshot == "" || o != nil && o.Database.RestoreFromSnapshot == c.Database.RestoreFromSnapshot {
+			continue
+		}
+		fmt.Fprintf(w, "> [!WARNING]\n> **%s: the database %s is replaced by a restore from snapshot `%s`.** Terraform destroys it and creates it from the snapshot; follow the restore runbook in `out/%s/README.md`.\n\n",
+			n, c.DBIdentifier(), c.Database.RestoreFromSnapshot, n)
+	}
 	if oldProblems > 0 {
 		fmt.Fprintf(w, "> The base did not validate (%s); environments it could not load count as added.\n\n", plural(oldProblems, "error"))
 	}

@@ -36,6 +36,26 @@ type Estimate struct {
 // printed.
 func cents(x float64) float64 { return math.Round(x*100) / 100 }
 
+// dayHoursPerWeek is how many hours a week a schedule keeps the day size:
+// from upAt to downAt on each scheduled day. On MON-FRI the group stays
+// down from Friday evening to Monday morning.
+func dayHoursPerWeek(s *model.Schedule) float64 {
+	minutes := func(clock string) int {
+		var h, m int
+		fmt.Sscanf(clock, "%d:%d", &h, &m)
+		return 60*h + m
+	}
+	day := minutes(s.DownAt) - minutes(s.UpAt)
+	if day < 0 {
+		day += 24 * 60 // up in the evening, down after midnight
+	}
+	days := 5.0
+	if s.Days == "MON-SUN" {
+		days = 7
+	}
+	return days * float64(day) / 60
+}
+
 // Of estimates e's monthly cost at prices p.
 func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 	h := p.HoursPerMonth
@@ -56,11 +76,33 @@ func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 
 	add("EKS control plane", h, "hour", p.EKSControlPlanePerHour,
 		fmt.Sprintf("%.0f hours a month, standard Kubernetes version support", h))
-	add(fmt.Sprintf("EKS nodes: %d x %s", n.Desired, n.InstanceType), float64(n.Desired)*h, "instance-hour", ec2,
-		fmt.Sprintf("the desired size (%d) all month, on demand; between min %d ($%.2f) and max %d ($%.2f)",
-			n.Desired, n.Min, cents(float64(n.Min)*h*ec2), n.Max, cents(float64(n.Max)*h*ec2)))
-	add("EKS node disks (gp3)", float64(n.Desired*n.DiskSizeGiB), "GB-month", p.EBSGp3PerGBMonth,
-		fmt.Sprintf("%d GiB per node", n.DiskSizeGiB))
+
+	// Nodes: the desired size, or with a night-time scale-down the desired
+	// size by day and the night size otherwise; on demand or spot.
+	nodes, when := float64(n.Desired), fmt.Sprintf("the desired size (%d) all month", n.Desired)
+	if s := n.Schedule; s != nil {
+		day := dayHoursPerWeek(s)
+		nodes = (day*float64(n.Desired) + (168-day)*float64(s.NightSize)) / 168
+		when = fmt.Sprintf("%d nodes %s-%s %s (%s), %d otherwise: %.0f of 168 hours a week at day size, %.2f nodes on average",
+			n.Desired, s.UpAt, s.DownAt, s.Days, s.TimeZone, s.NightSize, day, nodes)
+	}
+	nodePrice, buying := ec2, "on demand"
+	if n.CapacityType == "SPOT" {
+		nodePrice = ec2 * (1 - p.SpotDiscount)
+		buying = fmt.Sprintf("spot, assumed %.0f%% below on-demand ($%s); spot prices vary", 100*p.SpotDiscount, fmt.Sprint(ec2))
+	}
+	item := fmt.Sprintf("EKS nodes: %d x %s", n.Desired, n.InstanceType)
+	if n.Schedule != nil {
+		item = fmt.Sprintf("EKS nodes: %s, %d by day, %d at night", n.InstanceType, n.Desired, n.Schedule.NightSize)
+	}
+	if n.CapacityType == "SPOT" {
+		item += " (spot)"
+	}
+	add(item, nodes*h, "instance-hour", nodePrice,
+		fmt.Sprintf("%s, %s; between min %d ($%.2f) and max %d ($%.2f) around the clock",
+			when, buying, n.Min, cents(float64(n.Min)*h*nodePrice), n.Max, cents(float64(n.Max)*h*nodePrice)))
+	add("EKS node disks (gp3)", nodes*float64(n.DiskSizeGiB), "GB-month", p.EBSGp3PerGBMonth,
+		fmt.Sprintf("%d GiB per node, for the nodes above", n.DiskSizeGiB))
 	azs, azNote := 1.0, "single-AZ"
 	if d.MultiAZ {
 		azs, azNote = 2, "multi-AZ: a standby instance in a second zone doubles it"
@@ -70,9 +112,17 @@ func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 		fmt.Sprintf("%d GB allocated, %s", d.AllocatedStorageGiB, map[bool]string{false: "single-AZ", true: "multi-AZ doubles it"}[d.MultiAZ]))
 	add("RDS backup storage", 0, "GB-month", p.RDSBackupPerGBMonth,
 		fmt.Sprintf("%d days of backups fit in the free allowance of %d GB (the allocated storage) while daily changes stay small", d.BackupRetentionDays, d.AllocatedStorageGiB))
+	keys, keysNote := 2.0, "the database key and the secrets key; requests not counted"
+	if r := d.BackupReplication; r != nil {
+		add("Replicated backups in "+r.Region, float64(d.AllocatedStorageGiB), "GB-month", p.RDSBackupPerGBMonth,
+			fmt.Sprintf("about one copy of the %d GB database kept %d days in %s, billed as backup storage there", d.AllocatedStorageGiB, r.RetentionDays, r.Region))
+		add("Cross-region backup transfer", float64(d.AllocatedStorageGiB), "GB", p.CrossRegionTransferPerGB,
+			"about the database's size a month of changes copied across; it grows with the write volume")
+		keys, keysNote = 3, "the database key, the secrets key and the replicated backups' key; requests not counted"
+	}
 	add("Secrets Manager secrets", 3, "secret-month", p.SecretPerMonth,
 		"the app and database secrets Terraform creates and the master secret RDS manages; API calls not counted")
-	add("KMS keys", 2, "key-month", p.KMSKeyPerMonth, "the database key and the secrets key; requests not counted")
+	add("KMS keys", keys, "key-month", p.KMSKeyPerMonth, keysNote)
 
 	for _, l := range est.Lines {
 		est.Total += l.Monthly
@@ -80,6 +130,10 @@ func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 	est.Total = cents(est.Total)
 	if e.AWS.Region != p.Region {
 		est.Notes = append(est.Notes, fmt.Sprintf("priced at %s list prices; %s prices differ", p.Region, e.AWS.Region))
+	}
+	if d.MaxAllocatedStorageGiB > 0 {
+		grow := azs * float64(d.MaxAllocatedStorageGiB-d.AllocatedStorageGiB) * p.RDSGp3PerGBMonth
+		est.Notes = append(est.Notes, fmt.Sprintf("storage autoscaling may grow the database to %d GB: up to $%.2f a month more", d.MaxAllocatedStorageGiB, cents(grow)))
 	}
 	est.Notes = append(est.Notes,
 		"not counted: data transfer, NAT gateways and load balancers (the module creates none), CloudWatch logs and metrics, Enhanced Monitoring logs")

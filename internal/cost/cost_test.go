@@ -88,3 +88,63 @@ func TestExpectedRangeExplained(t *testing.T) {
 		t.Errorf("notes %v do not explain the gap to $300-400 (total $%.2f)", est.Notes, est.Total)
 	}
 }
+
+// TestOptions checks the lines the cost-reduction and recovery options
+// change, against arithmetic done by hand.
+func TestOptions(t *testing.T) {
+	p := *prices
+	p.SpotDiscount, p.CrossRegionTransferPerGB = 0.6, 0.02
+	e := env(3, "t3.medium", "db.t3.micro", false)
+	e.Cluster.Nodes.CapacityType = "SPOT"
+	e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "UTC", Days: "MON-FRI", DownAt: "20:00", UpAt: "07:00", NightSize: 1}
+	e.Database.BackupReplication = &model.BackupReplication{Region: "us-west-2", RetentionDays: 14}
+	e.Database.MaxAllocatedStorageGiB = 100
+	est, err := Of(e, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byItem := map[string]Line{}
+	for _, l := range est.Lines {
+		byItem[l.Item] = l
+	}
+	// 13 h x 5 days = 65 day hours of 168: (65 x 3 + 103 x 1) / 168 = 1.7738
+	// nodes on average; x 730 h = 1294.88 h at $0.0416 x 0.4 = $21.55.
+	nodes := byItem["EKS nodes: t3.medium, 3 by day, 1 at night (spot)"]
+	if nodes.Monthly != 21.55 {
+		t.Errorf("nodes: %+v, want $21.55", nodes)
+	}
+	if d := byItem["EKS node disks (gp3)"]; d.Monthly != 2.84 { // 1.7738 x 20 GB x $0.08
+		t.Errorf("disks: %+v, want $2.84", d)
+	}
+	if r := byItem["Replicated backups in us-west-2"]; r.Monthly != 1.90 { // 20 GB x $0.095
+		t.Errorf("replicated backups: %+v, want $1.90", r)
+	}
+	if x := byItem["Cross-region backup transfer"]; x.Monthly != 0.40 { // 20 GB x $0.02
+		t.Errorf("transfer: %+v, want $0.40", x)
+	}
+	if k := byItem["KMS keys"]; k.Quantity != 3 {
+		t.Errorf("KMS keys: %+v, want 3", k)
+	}
+	found := false
+	for _, n := range est.Notes {
+		found = found || n == "storage autoscaling may grow the database to 100 GB: up to $9.20 a month more" // 80 GB x $0.115
+	}
+	if !found {
+		t.Errorf("notes %v lack the storage autoscaling ceiling", est.Notes)
+	}
+}
+
+func TestDayHours(t *testing.T) {
+	for _, c := range []struct {
+		s    model.Schedule
+		want float64
+	}{
+		{model.Schedule{Days: "MON-FRI", DownAt: "20:00", UpAt: "07:00"}, 65},
+		{model.Schedule{Days: "MON-SUN", DownAt: "22:30", UpAt: "06:00"}, 115.5},
+		{model.Schedule{Days: "MON-FRI", DownAt: "01:00", UpAt: "09:00"}, 80}, // down after midnight
+	} {
+		if got := dayHoursPerWeek(&c.s); got != c.want {
+			t.Errorf("%+v: %v day hours a week, want %v", c.s, got, c.want)
+		}
+	}
+}

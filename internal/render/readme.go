@@ -36,13 +36,19 @@ Rendered from ` + "`{{.E.Source}}`" + `.
 | Node subnets | {{subnets .E.AWS.NodeSubnets}} |
 | Database subnets | {{subnets .E.AWS.DatabaseSubnets}} |
 | EKS cluster | {{.E.ClusterName}}, Kubernetes {{.E.Cluster.KubernetesVersion}}, public endpoint: {{yesno .E.Cluster.EndpointPublicAccess}}{{if .E.Cluster.EndpointPublicAccess}} ({{join .E.Cluster.PublicAccessCIDRs ", "}}){{end}} |
-| Nodes | {{.E.Cluster.Nodes.Desired}} x {{.E.Cluster.Nodes.InstanceType}} (min {{.E.Cluster.Nodes.Min}}, max {{.E.Cluster.Nodes.Max}}), {{.E.Cluster.Nodes.DiskSizeGiB}} GiB disk |
-| Database | {{.E.DBIdentifier}}: PostgreSQL {{.E.Database.EngineVersion}} on {{.E.Database.InstanceClass}}, {{.E.Database.AllocatedStorageGiB}} GiB gp3 |
+| Nodes | {{.E.Cluster.Nodes.Desired}} x {{.E.Cluster.Nodes.InstanceType}} (min {{.E.Cluster.Nodes.Min}}, max {{.E.Cluster.Nodes.Max}}), {{.E.Cluster.Nodes.DiskSizeGiB}} GiB disk, {{if eq .E.Cluster.Nodes.CapacityType "SPOT"}}spot{{with .E.Cluster.Nodes.SpotInstanceTypes}} (also {{join . ", "}}){{end}}{{else}}on demand{{end}} |
+{{- with .E.Cluster.Nodes.Schedule}}
+| Night-time scale-down | {{.NightSize}} nodes from {{.DownAt}} to {{.UpAt}} {{.Days}} ({{.TimeZone}}) |
+{{- end}}
+| Database | {{.E.DBIdentifier}}: PostgreSQL {{.E.Database.EngineVersion}} on {{.E.Database.InstanceClass}}, {{.E.Database.AllocatedStorageGiB}} GiB gp3{{if .E.Database.MaxAllocatedStorageGiB}}, growing up to {{.E.Database.MaxAllocatedStorageGiB}} GiB{{end}} |
+{{- with .E.Database.RestoreFromSnapshot}}
+| **Restored from** | **snapshot {{.}}** (see the restore runbook below) |
+{{- end}}
 | Multi-AZ | {{yesno .E.Database.MultiAZ}} |
 | Backups | {{.E.Database.BackupRetentionDays}} days, daily in {{.E.Database.BackupWindow}} UTC; maintenance {{.E.Database.MaintenanceWindow}} UTC |
-| Deletion protection | {{yesno .E.Database.DeletionProtection}} |
+| Deletion protection | {{yesno .E.Database.DeletionProtection}}; final snapshot on destroy: {{if .E.Database.FinalSnapshot}}{{.E.FinalSnapshotID}}{{else}}none{{end}}; tags copied to snapshots: {{yesno .E.Database.CopyTagsToSnapshot}} |
 | Encryption | at rest with a KMS key: {{yesno .E.Database.StorageEncrypted}}; TLS forced: {{yesno .E.Database.ForceTLS}} |
-| Disaster recovery | RTO {{.E.Recovery.RTOMinutes}} min, RPO {{.E.Recovery.RPOMinutes}} min |
+| Disaster recovery | RTO {{.E.Recovery.RTOMinutes}} min, RPO {{.E.Recovery.RPOMinutes}} min (targets; see below) |
 
 ## Application (Kubernetes, namespace ` + "`{{.E.Namespace}}`" + `)
 
@@ -62,6 +68,23 @@ Rendered from ` + "`{{.E.Source}}`" + `.
 {{.Cost.Summary}} at {{.Cost.PriceRegion}} list prices of {{.Cost.PricesTaken}} (` + "`lexgen cost {{.E.Name}}`" + `):
 
 {{.CostTable}}
+## Disaster recovery
+
+What each setting buys against the targets (RTO {{.E.Recovery.RTOMinutes}} min, RPO {{.E.Recovery.RPOMinutes}} min):
+
+- Losing a zone: {{if .E.Database.MultiAZ}}the multi-AZ standby takes over in 1 to 2 minutes, with no data lost{{else}}single-AZ: the database is restored from backup into a new instance, usually 30 to 60 minutes or more{{end}}.
+- Losing data (a bad migration, a deleted table): point-in-time recovery to any moment of the last {{.E.Database.BackupRetentionDays}} days, to within about 5 minutes.
+- Losing the region: {{with .E.Database.BackupReplication}}automated backups are replicated to {{.Region}} and kept {{.RetentionDays}} days there, so the database can be restored in {{.Region}} to within minutes of the loss{{else}}no cross-region copy: backups stay in {{.E.AWS.Region}} (set database.backupReplication to copy them){{end}}.
+
+### Restore runbook
+
+1. Pick the snapshot: ` + "`aws rds describe-db-snapshots --db-instance-identifier {{.E.DBIdentifier}} --region {{.E.AWS.Region}}`" + ` (automated ones are named ` + "`rds:{{.E.DBIdentifier}}-...`" + `).
+2. Set ` + "`database: restoreFromSnapshot: \"<snapshot>\"`" + ` in ` + "`{{.E.Source}}`" + `, run ` + "`lexgen render {{.E.Name}}`" + ` and ` + "`lexgen review`" + ` (it flags the restore), and open a pull request.
+3. After review: ` + "`out/{{.E.Name}}/scripts/terraform.sh plan`" + ` shows ` + "`aws_db_instance.this`" + ` replaced: the database is destroyed{{if .E.Database.FinalSnapshot}} (keeping its final snapshot {{.E.FinalSnapshotID}}, which must not exist yet){{end}} and created from the snapshot under the same name.{{if .E.Database.DeletionProtection}} RDS refuses to delete a protected database: turn protection off for the restore with ` + "`aws rds modify-db-instance --db-instance-identifier {{.E.DBIdentifier}} --no-deletion-protection --apply-immediately --region {{.E.AWS.Region}}`" + `; the new instance gets it back from Terraform.{{end}}
+4. ` + "`out/{{.E.Name}}/scripts/terraform.sh apply`" + `{{if .E.Delivery.RequireApproval}} (asks for approval){{end}}. The endpoint keeps its name; RDS makes a new master secret, which External Secrets finds by its tag and Terraform's connection-details secret follows.
+5. Refresh the Secret now rather than within {{.E.Secrets.RefreshInterval}}: ` + "`kubectl annotate externalsecret {{.E.AppSecretName}} -n {{.E.Namespace}} force-sync=$(date +%s) --overwrite`" + `, then restart the pods: ` + "`kubectl rollout restart deployment/{{.E.AppName}} -n {{.E.Namespace}}`" + `.
+6. Keep ` + "`restoreFromSnapshot`" + ` set afterwards: removing it would replace the database again, with an empty one.
+
 ## Secrets (references only; values live in AWS Secrets Manager)
 
 - ` + "`{{.E.AppSecretID}}`" + `: {{join .E.Secrets.APIKeys ", "}}

@@ -163,6 +163,7 @@ func Prices() *model.Prices {
 		EC2: map[string]float64{}, RDS: map[string]float64{}, EC2Capacity: map[string]model.Capacity{},
 		EKSControlPlanePerHour: 0.1, EBSGp3PerGBMonth: 0.08, RDSGp3PerGBMonth: 0.115,
 		RDSBackupPerGBMonth: 0.095, SecretPerMonth: 0.4, KMSKeyPerMonth: 1,
+		SpotDiscount: 0.6, CrossRegionTransferPerGB: 0.02,
 	}
 	for i, t := range instanceTypes {
 		p.EC2[t] = 0.02 * float64(i+1)
