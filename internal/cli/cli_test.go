@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/lexecon/lexgen/internal/cli"
+	"github.com/lexecon/lexgen/internal/model/modeltest"
 )
 
 func TestMain(m *testing.M) {
@@ -36,28 +36,11 @@ func layout(root, dir string) error {
 		{"schema", "schema"},
 		{filepath.Join("golden", "base", "envs"), "envs"},
 	} {
-		if err := copyTree(filepath.Join(root, p[0]), filepath.Join(dir, p[1])); err != nil {
+		if err := modeltest.CopyDir(filepath.Join(root, p[0]), filepath.Join(dir, p[1])); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func copyTree(from, to string) error {
-	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
-	})
 }
 
 func TestScripts(t *testing.T) {

@@ -15,19 +15,7 @@ func newDiff(g *globals) *cobra.Command {
 prints a unified diff from what is on disk to what render would write. It
 writes nothing and exits 0, or 1 with --exit-code when there are differences.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := g.repo()
-			if err != nil {
-				return err
-			}
-			names, err := selectEnvs(cmd, r, args)
-			if err != nil {
-				return err
-			}
-			l, err := g.loadValid(r, names)
-			if err != nil {
-				return err
-			}
-			t, err := l.tree(len(args) == 0)
+			r, t, err := g.rendered(cmd, args)
 			if err != nil {
 				return err
 			}

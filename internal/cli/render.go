@@ -64,6 +64,25 @@ func renderAll(envs []*model.Environment, workers int) ([][]render.File, error) 
 	return out, errors.Join(errs...)
 }
 
+// rendered loads, checks and renders the environments named in args (all
+// when none is), in memory, for render, render --check and diff.
+func (g *globals) rendered(cmd *cobra.Command, args []string) (*load.Repo, output.Tree, error) {
+	r, err := g.repo()
+	if err != nil {
+		return nil, output.Tree{}, err
+	}
+	names, err := selectEnvs(cmd, r, args)
+	if err != nil {
+		return nil, output.Tree{}, err
+	}
+	l, err := g.loadValid(r, names)
+	if err != nil {
+		return nil, output.Tree{}, err
+	}
+	t, err := l.tree(len(args) == 0)
+	return r, t, err
+}
+
 func newRender(g *globals) *cobra.Command {
 	var check bool
 	cmd := &cobra.Command{
@@ -78,19 +97,7 @@ infrastructure/terraform/variables.tf. Invalid input writes nothing.
 With --check it writes nothing and exits 1 when out/ differs from what it
 would render, listing the missing, changed and extra files.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := g.repo()
-			if err != nil {
-				return err
-			}
-			names, err := selectEnvs(cmd, r, args)
-			if err != nil {
-				return err
-			}
-			l, err := g.loadValid(r, names)
-			if err != nil {
-				return err
-			}
-			t, err := l.tree(len(args) == 0)
+			r, t, err := g.rendered(cmd, args)
 			if err != nil {
 				return err
 			}

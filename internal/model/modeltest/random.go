@@ -193,7 +193,7 @@ func WriteRepo(repo, out string, n int, seed int64) error {
 		return fmt.Errorf("%s exists", out)
 	}
 	for _, dir := range []string{"cue.mod", "schema"} {
-		if err := copyDir(filepath.Join(repo, dir), filepath.Join(out, dir)); err != nil {
+		if err := CopyDir(filepath.Join(repo, dir), filepath.Join(out, dir)); err != nil {
 			return err
 		}
 	}
@@ -222,7 +222,9 @@ func WriteRepo(repo, out string, n int, seed int64) error {
 	return nil
 }
 
-func copyDir(from, to string) error {
+// CopyDir copies the files of a folder tree into another (for tests and
+// benchmarks that lay out repositories).
+func CopyDir(from, to string) error {
 	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
