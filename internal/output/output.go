@@ -51,12 +51,17 @@ type Change struct {
 // Compare lists every difference between t and the files under root, in
 // path order. It changes nothing.
 func Compare(root string, t Tree) ([]Change, error) {
+	envs := sortedKeys(t.Envs)
+	perEnv := make([][]Change, len(envs))
+	err := forEach(len(envs), func(i int) (err error) {
+		perEnv[i], err = compareDir(root, filepath.Join(OutDir, envs[i]), t.Envs[envs[i]])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	var changes []Change
-	for _, env := range sortedKeys(t.Envs) {
-		cs, err := compareDir(root, filepath.Join(OutDir, env), t.Envs[env])
-		if err != nil {
-			return nil, err
-		}
+	for _, cs := range perEnv {
 		changes = append(changes, cs...)
 	}
 	if t.Complete {
@@ -197,33 +202,17 @@ func Write(root string, t Tree) (Result, error) {
 	if err := removeLeftovers(out); err != nil {
 		return res, err
 	}
-	// Environments are compared and written by a few workers: the time
-	// goes into file-system calls, which overlap well.
 	envs := sortedKeys(t.Envs)
 	written := make([]bool, len(envs))
-	errs := make([]error, len(envs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(writers, len(envs)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				cs, err := compareDir(root, filepath.Join(OutDir, envs[i]), t.Envs[envs[i]])
-				if err == nil && len(cs) > 0 {
-					err = replaceDir(out, envs[i], t.Envs[envs[i]])
-					written[i] = err == nil
-				}
-				errs[i] = err
-			}
-		}()
-	}
-	for i := range envs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err = forEach(len(envs), func(i int) error {
+		cs, err := compareDir(root, filepath.Join(OutDir, envs[i]), t.Envs[envs[i]])
+		if err == nil && len(cs) > 0 {
+			err = replaceDir(out, envs[i], t.Envs[envs[i]])
+			written[i] = err == nil
+		}
+		return err
+	})
+	if err != nil {
 		return res, err
 	}
 	for i, env := range envs {
@@ -258,8 +247,31 @@ func Write(root string, t Tree) (Result, error) {
 	return res, nil
 }
 
-// writers is how many environments are written at once.
+// writers is how many environments are compared and written at once: the
+// time goes into file-system calls, which overlap well.
 const writers = 4
+
+// forEach calls f(0) ... f(n-1) on a few goroutines and joins the errors.
+func forEach(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(writers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
+}
 
 // tmpPrefix marks lexgen's temporary folders in out/; any found while the
 // lock is held were left by a render that was killed.
