@@ -2,13 +2,11 @@ package e2e
 
 import (
 	"bytes"
-	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -20,17 +18,6 @@ var repoRoot = func() string {
 	}
 	return filepath.Dir(wd)
 }()
-
-// cacheDir holds what the checks build or unpack once and reuse
-// (git-ignored).
-func cacheDir(parts ...string) string {
-	return filepath.Join(append([]string{repoRoot, ".cache"}, parts...)...)
-}
-
-// sharedDir is the read-only shared/ folder beside the repository.
-func sharedDir(parts ...string) string {
-	return filepath.Join(append([]string{repoRoot, "..", "shared"}, parts...)...)
-}
 
 // need finds a tool on PATH. In CI a missing tool fails the test, saying how
 // to install it; elsewhere the test is skipped with the same message.
@@ -107,20 +94,3 @@ func environments(t *testing.T) []string {
 	}
 	return envs
 }
-
-var onceErrs sync.Map
-
-// once runs f a single time per key for the whole test binary.
-func once(key string, f func() error) error {
-	v, _ := onceErrs.LoadOrStore(key, &onceResult{})
-	r := v.(*onceResult)
-	r.once.Do(func() { r.err = f() })
-	return r.err
-}
-
-type onceResult struct {
-	once sync.Once
-	err  error
-}
-
-var errMissing = errors.New("missing")

@@ -18,7 +18,7 @@ import (
 // The schema's #Printable and AWS tag value rules (schema/app.cue,
 // schema/environment.cue), as Go regular expressions.
 var (
-	unprintable = regexp.MustCompile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x{9f}\\x{fffe}\\x{ffff}]")
+	unprintable = regexp.MustCompile(`[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{fffe}\x{ffff}]`)
 	awsTagValue = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{0,256}$`)
 )
 
