@@ -105,6 +105,39 @@ kubectl apply --server-side -f out/{{.E.Name}}/argocd/application.yaml    # once
 out/{{.E.Name}}/scripts/deploy.sh{{if .E.Delivery.AutoSync}} --direct    # only to bypass Argo CD{{end}}{{if .E.Delivery.RequireApproval}}    # asks for approval{{end}}
 out/{{.E.Name}}/scripts/rollback.sh    # emergency; then revert in Git
 ` + "```" + `
+
+## Operations
+
+The seed's day-to-day commands, for this environment (the kube context must point at
+{{.E.ClusterName}}: ` + "`aws eks update-kubeconfig --region {{.E.AWS.Region}} --name {{.E.ClusterName}}`" + `):
+
+` + "```" + `
+kubectl get deployment {{.E.AppName}} -n {{.E.Namespace}} -o wide
+kubectl get pods -n {{.E.Namespace}} -l app.kubernetes.io/name={{.E.Service}}
+kubectl logs -f deployment/{{.E.AppName}} -n {{.E.Namespace}}
+kubectl logs -f -l app.kubernetes.io/name={{.E.Service}} -n {{.E.Namespace}}
+kubectl port-forward svc/{{.E.AppName}} {{.E.App.Port}}:80 -n {{.E.Namespace}}
+curl http://localhost:{{.E.App.Port}}{{.E.App.HealthPath}}{{if .E.App.MetricsEnabled}}
+curl http://localhost:{{.E.App.Port}}{{.E.App.MetricsPath}}{{end}}
+kubectl get hpa {{.E.AppName}} -n {{.E.Namespace}}
+kubectl get events -n {{.E.Namespace}} --sort-by=.lastTimestamp
+kubectl rollout restart deployment/{{.E.AppName}} -n {{.E.Namespace}}
+aws rds describe-db-instances --db-instance-identifier {{.E.DBIdentifier}} --region {{.E.AWS.Region}}
+aws rds describe-db-log-files --db-instance-identifier {{.E.DBIdentifier}} --region {{.E.AWS.Region}}
+` + "```" + `
+
+Replicas are the HPA's ({{.E.App.Replicas.Min}}-{{.E.App.Replicas.Max}}): ` + "`kubectl scale`" + ` lasts only until the HPA next
+decides. Configuration is not edited in the cluster: change ` + "`{{.E.Source}}`" + ` (the ConfigMap {{.E.ConfigMapName}}),
+render and apply; a ConfigMap change rolls the pods by itself. Secret values are changed in Secrets
+Manager ({{.E.AppSecretID}}); External Secrets refreshes ` + "`{{.E.AppSecretName}}`" + ` within {{.E.Secrets.RefreshInterval}}, and a
+` + "`kubectl rollout restart`" + ` makes the pods read it.
+
+The Terraform state bucket and lock table, once per account (the seed's bootstrap):
+
+` + "```" + `
+aws s3api create-bucket --bucket {{.E.Delivery.TerraformState.Bucket}} --region {{.E.Delivery.TerraformState.Region}}{{if ne .E.Delivery.TerraformState.Region "us-east-1"}} --create-bucket-configuration LocationConstraint={{.E.Delivery.TerraformState.Region}}{{end}}
+aws dynamodb create-table --table-name {{.E.Delivery.TerraformState.LockTable}} --attribute-definitions AttributeName=LockID,AttributeType=S --key-schema AttributeName=LockID,KeyType=HASH --billing-mode PAY_PER_REQUEST --region {{.E.Delivery.TerraformState.Region}}
+` + "```" + `
 `))
 
 func subnetList(ss []model.Subnet) string {
