@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"testing"
 
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/load"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -92,6 +95,27 @@ func TestSeedFigures(t *testing.T) {
 		}
 		if a.Port != 8000 || a.HealthPath != "/health" || a.MetricsPath != "/metrics" {
 			t.Errorf("%s: port %d, health %s, metrics %s; the seed uses 8000, /health, /metrics", e.Name, a.Port, a.HealthPath, a.MetricsPath)
+		}
+	}
+}
+
+// TestNameRuleMatchesTheSchema keeps the Go check of environment names (made
+// before evaluation, because names become paths) in step with the schema's
+// #EnvName, which stays the rule.
+func TestNameRuleMatchesTheSchema(t *testing.T) {
+	insts := load.Instances([]string{"./schema"}, &load.Config{Dir: "../.."})
+	if insts[0].Err != nil {
+		t.Fatal(insts[0].Err)
+	}
+	ctx := cuecontext.New()
+	rule := ctx.BuildInstance(insts[0]).LookupPath(cue.ParsePath("#EnvName"))
+	for _, name := range []string{
+		"a", "staging", "prod-1", "a-b-c", "abcdefghijklmnopqrstuvwx", "abcdefghijklmnopqrstuvwxy",
+		"", "-a", "a-", "1a", "A", "Prod", "a_b", "a b", "a/b", "..", "a.b", "é",
+	} {
+		cueOK := rule.Unify(ctx.Encode(name)).Validate(cue.Concrete(true)) == nil
+		if goOK := validName.MatchString(name); goOK != cueOK {
+			t.Errorf("%q: the Go rule says %v, the schema %v", name, goOK, cueOK)
 		}
 	}
 }
