@@ -299,6 +299,7 @@ func TestModulePlansEveryOption(t *testing.T) {
 		{"restore from", db["snapshot_identifier"], "rds:lexecon-production-2026-11-20-03-00"},
 		{"replication retention", repl["retention_period"], float64(14)},
 		{"replica key", res["aws_kms_key.backup_replica[0]"].Values["enable_key_rotation"], true},
+		{"admin access entry", res[`aws_eks_access_entry.admin["arn:aws:iam::123456789012:role/platform-admins"]`].Values["principal_arn"], "arn:aws:iam::123456789012:role/platform-admins"},
 	} {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
 			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)

@@ -55,6 +55,28 @@ resource "aws_eks_cluster" "this" {
   depends_on = [aws_iam_role_policy_attachment.cluster]
 }
 
+# Cluster admins (cluster_admin_arns): the people and pipelines that run the
+# deploy and rollback scripts. The cluster's creator is admin as well
+# (access_config's bootstrap default).
+resource "aws_eks_access_entry" "admin" {
+  for_each      = toset(var.cluster_admin_arns)
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = each.value
+}
+
+resource "aws_eks_access_policy_association" "admin" {
+  for_each      = toset(var.cluster_admin_arns)
+  cluster_name  = aws_eks_cluster.this.name
+  principal_arn = each.value
+  policy_arn    = "arn:${local.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+  access_scope {
+    type = "cluster"
+  }
+
+  depends_on = [aws_eks_access_entry.admin]
+}
+
 # OIDC provider: lets Kubernetes service accounts assume IAM roles (IRSA).
 resource "aws_iam_openid_connect_provider" "cluster" {
   url            = aws_eks_cluster.this.identity[0].oidc[0].issuer

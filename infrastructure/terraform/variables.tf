@@ -65,6 +65,11 @@ variable "cluster_log_types" {
   description = "EKS control-plane log types sent to CloudWatch."
 }
 
+variable "cluster_admin_arns" {
+  type        = list(string)
+  description = "IAM roles and users given cluster-admin through EKS access entries."
+}
+
 variable "node_instance_types" {
   type        = list(string)
   description = "EC2 instance types of the managed node group: one on demand; for spot, the ones it may draw from."

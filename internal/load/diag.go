@@ -75,8 +75,21 @@ func (ds Diagnostics) dropConsequences() Diagnostics {
 			firsthand[d.Path] = true
 		}
 	}
+	// A list that conflicts with its default only in length is no news
+	// when one of its elements has an error of its own.
+	elementError := func(path string) bool {
+		for _, d := range ds {
+			if strings.HasPrefix(d.Path, path+".") {
+				return true
+			}
+		}
+		return false
+	}
 	out := ds[:0]
 	for _, d := range ds {
+		if strings.HasPrefix(d.Message, "incompatible list lengths") && elementError(d.Path) {
+			continue
+		}
 		isConflict := strings.HasPrefix(d.Message, "conflicting values ")
 		if conflict[d.Path] && !(isConflict && allInEnvs(d.Positions)) || !conflict[d.Path] && isConflict && other[d.Path] {
 			continue

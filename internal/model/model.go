@@ -52,6 +52,7 @@ type Cluster struct {
 	EndpointPublicAccess bool      `json:"endpointPublicAccess"`
 	PublicAccessCIDRs    []string  `json:"publicAccessCidrs"`
 	LogTypes             []string  `json:"logTypes"`
+	Admins               []string  `json:"admins"`
 	Nodes                NodeGroup `json:"nodes"`
 }
 

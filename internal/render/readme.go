@@ -36,6 +36,7 @@ Rendered from ` + "`{{.E.Source}}`" + `.
 | Node subnets | {{subnets .E.AWS.NodeSubnets}} |
 | Database subnets | {{subnets .E.AWS.DatabaseSubnets}} |
 | EKS cluster | {{.E.ClusterName}}, Kubernetes {{.E.Cluster.KubernetesVersion}}, public endpoint: {{yesno .E.Cluster.EndpointPublicAccess}}{{if .E.Cluster.EndpointPublicAccess}} ({{join .E.Cluster.PublicAccessCIDRs ", "}}){{end}} |
+| Cluster admins | {{with .E.Cluster.Admins}}{{join . ", "}} and {{end}}the principal that created the cluster |
 | Nodes | {{.E.Cluster.Nodes.Desired}} x {{.E.Cluster.Nodes.InstanceType}} (min {{.E.Cluster.Nodes.Min}}, max {{.E.Cluster.Nodes.Max}}), {{.E.Cluster.Nodes.DiskSizeGiB}} GiB disk, {{if eq .E.Cluster.Nodes.CapacityType "SPOT"}}spot{{with .E.Cluster.Nodes.SpotInstanceTypes}} (also {{join . ", "}}){{end}}{{else}}on demand{{end}} |
 {{- with .E.Cluster.Nodes.Schedule}}
 | Night-time scale-down | {{.NightSize}} nodes from {{.DownAt}} to {{.UpAt}} {{.Days}} ({{.TimeZone}}) |

@@ -39,8 +39,8 @@ func testEnv() *model.Environment {
 		},
 		Cluster: model.Cluster{
 			KubernetesVersion: "1.34", EndpointPublicAccess: true, PublicAccessCIDRs: []string{"0.0.0.0/0"},
-			LogTypes: []string{"api"},
-			Nodes:    model.NodeGroup{InstanceType: "t3.small", Desired: 2, Min: 1, Max: 4, DiskSizeGiB: 20},
+			LogTypes: []string{"api"}, Admins: []string{"arn:aws:iam::123456789012:role/platform"},
+			Nodes: model.NodeGroup{InstanceType: "t3.small", Desired: 2, Min: 1, Max: 4, DiskSizeGiB: 20},
 		},
 		Database: model.Database{
 			EngineVersion: "17", InstanceClass: "db.t3.micro", AllocatedStorageGiB: 20, BackupRetentionDays: 7,

@@ -74,6 +74,7 @@ var variables = []variable{
 	{"cluster_endpoint_public_access", cty.Bool, "Whether the EKS API is reachable from outside the VPC (it always is from inside).", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Cluster.EndpointPublicAccess) }},
 	{"cluster_public_access_cidrs", cty.List(cty.String), "CIDR blocks allowed to reach the public EKS API endpoint.", func(e *model.Environment) cty.Value { return strList(e.Cluster.PublicAccessCIDRs) }},
 	{"cluster_log_types", cty.List(cty.String), "EKS control-plane log types sent to CloudWatch.", func(e *model.Environment) cty.Value { return strList(e.Cluster.LogTypes) }},
+	{"cluster_admin_arns", cty.List(cty.String), "IAM roles and users given cluster-admin through EKS access entries.", func(e *model.Environment) cty.Value { return strList(e.Cluster.Admins) }},
 	{"node_instance_types", cty.List(cty.String), "EC2 instance types of the managed node group: one on demand; for spot, the ones it may draw from.", nodeInstanceTypes},
 	{"node_capacity_type", cty.String, "ON_DEMAND or SPOT.", func(e *model.Environment) cty.Value { return str(e.Cluster.Nodes.CapacityType) }},
 	{"node_schedule", scheduleType, "Night-time scale-down of the node group's autoscaling group, or null.", nodeSchedule},

@@ -81,6 +81,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			KubernetesVersion: pick(r, k8sVersions), EndpointPublicAccess: r.Intn(2) == 0,
 			PublicAccessCIDRs: []string{fmt.Sprintf("%d.%d.%d.0/24", between(r, 1, 223), r.Intn(256), r.Intn(256))},
 			LogTypes:          logTypes[:between(r, 0, len(logTypes))],
+			Admins:            []string{},
 			Nodes: model.NodeGroup{
 				InstanceType: pick(r, instanceTypes), Desired: desired, Min: minNodes, Max: maxNodes,
 				DiskSizeGiB: between(r, 20, 200), CapacityType: "ON_DEMAND", SpotInstanceTypes: []string{},

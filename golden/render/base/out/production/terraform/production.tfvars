@@ -13,6 +13,7 @@ kubernetes_version               = "1.34"
 cluster_endpoint_public_access   = true
 cluster_public_access_cidrs      = ["0.0.0.0/0"]
 cluster_log_types                = ["api", "audit", "authenticator"]
+cluster_admin_arns               = []
 node_instance_types              = ["t3.small"]
 node_capacity_type               = "ON_DEMAND"
 node_schedule                    = null

@@ -13,6 +13,7 @@ kubernetes_version               = "1.33"
 cluster_endpoint_public_access   = false
 cluster_public_access_cidrs      = ["203.0.113.0/24"]
 cluster_log_types                = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+cluster_admin_arns               = []
 node_instance_types              = ["m6i.large"]
 node_capacity_type               = "ON_DEMAND"
 node_schedule                    = null

@@ -13,6 +13,7 @@ kubernetes_version             = "1.34"
 cluster_endpoint_public_access = true
 cluster_public_access_cidrs    = ["0.0.0.0/0"]
 cluster_log_types              = ["api", "audit", "authenticator"]
+cluster_admin_arns             = ["arn:aws:iam::123456789012:role/platform-admins"]
 node_instance_types            = ["t3.medium", "t3.large", "m6i.large"]
 node_capacity_type             = "SPOT"
 node_schedule = {
