@@ -93,6 +93,16 @@ Exit codes: 0 success; 1 invalid input or out/ not current (nothing written);
 		return usageErr(c, "%v", err)
 	})
 	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g), newCost(g), newCompare(g), newExplain(g), newReview(g), newVersion(g))
+	// Shell completion offers the environments' names where a command takes
+	// them.
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "validate", "render", "diff", "cost", "compare":
+			c.ValidArgsFunction = g.completeEnvs(-1)
+		case "explain":
+			c.ValidArgsFunction = g.completeEnvs(1)
+		}
+	}
 	return root
 }
 
@@ -132,6 +142,31 @@ func findRoot(dir string) string {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+// completeEnvs completes environment names not yet given, for at most n
+// arguments (n < 0: any number).
+func (g *globals) completeEnvs(n int) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if n >= 0 && len(args) >= n {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		r, err := g.repo()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		given := map[string]bool{}
+		for _, a := range args {
+			given[a] = true
+		}
+		var names []string
+		for _, name := range r.Names() {
+			if !given[name] {
+				names = append(names, name)
+			}
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 // selectEnvs returns the named environments, or all when none are named;
