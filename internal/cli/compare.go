@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"math"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -24,8 +23,8 @@ func newCompare(g *globals) *cobra.Command {
 		Short: "Show every model field that differs between two environments, and the cost difference",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageErr(cmd, "--format must be text or json, not %q", format)
+			if err := checkFormat(cmd, format); err != nil {
+				return err
 			}
 			r, err := g.repo()
 			if err != nil {
@@ -55,7 +54,7 @@ func newCompare(g *globals) *cobra.Command {
 			if err != nil {
 				return failed("%v", err)
 			}
-			cd := costDelta{A: ca.Total, B: cb.Total, Delta: cents(cb.Total - ca.Total)}
+			cd := costDelta{A: ca.Total, B: cb.Total, Delta: cost.Cents(cb.Total - ca.Total)}
 			if format == "json" {
 				return g.writeJSON(struct {
 					A           string        `json:"a"`
@@ -77,7 +76,7 @@ func newCompare(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -87,5 +86,3 @@ func orNone(s string) string {
 	}
 	return s
 }
-
-func cents(x float64) float64 { return math.Round(x*100) / 100 }

@@ -17,8 +17,8 @@ func newCost(g *globals) *cobra.Command {
 prices in schema/prices.cue: quantity x unit price = monthly, the assumption of
 each line, and a total, beside the expectedMonthlyCost the environment states.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageErr(cmd, "--format must be text or json, not %q", format)
+			if err := checkFormat(cmd, format); err != nil {
+				return err
 			}
 			r, err := g.repo()
 			if err != nil {
@@ -54,6 +54,6 @@ each line, and a total, beside the expectedMonthlyCost the environment states.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	formatFlag(cmd, &format)
 	return cmd
 }

@@ -18,8 +18,8 @@ contributed to it (the schema's type and bounds, policies, shared defaults, the
 environment file) with file:line:col, and which one decided.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageErr(cmd, "--format must be text or json, not %q", format)
+			if err := checkFormat(cmd, format); err != nil {
+				return err
 			}
 			r, err := g.repo()
 			if err != nil {
@@ -52,6 +52,6 @@ environment file) with file:line:col, and which one decided.`,
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	formatFlag(cmd, &format)
 	return cmd
 }

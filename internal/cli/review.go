@@ -278,7 +278,7 @@ func costCell(rv envReview) string {
 	case rv.cost == rv.oldCost:
 		return fmt.Sprintf("$%.2f (unchanged)", rv.cost)
 	}
-	return fmt.Sprintf("$%.2f -> $%.2f (%+.2f)", rv.oldCost, rv.cost, cents(rv.cost-rv.oldCost))
+	return fmt.Sprintf("$%.2f -> $%.2f (%+.2f)", rv.oldCost, rv.cost, cost.Cents(rv.cost-rv.oldCost))
 }
 
 func masked(s string) string {

@@ -242,6 +242,18 @@ func (g *globals) loadChecked(r *load.Repo, names []string) (*loaded, load.Diagn
 	return &loaded{repo: r, envs: envs, warnings: len(warnings)}, nil, warnings
 }
 
+// formatFlag adds --format text|json to a command.
+func formatFlag(cmd *cobra.Command, format *string) {
+	cmd.Flags().StringVar(format, "format", "text", "text or json")
+}
+
+func checkFormat(cmd *cobra.Command, format string) error {
+	if format != "text" && format != "json" {
+		return usageErr(cmd, "--format must be text or json, not %q", format)
+	}
+	return nil
+}
+
 // writeJSON prints v as indented JSON, with <, > and & as they are.
 func (g *globals) writeJSON(v any) error {
 	enc := json.NewEncoder(g.stdout)

@@ -18,8 +18,8 @@ against schema/ and reports every error with its value path and the source
 positions that contributed, then the cross-checks' warnings. It writes nothing.
 With --format json it prints {"valid", "environments", "errors", "warnings"}.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageErr(cmd, "--format must be text or json, not %q", format)
+			if err := checkFormat(cmd, format); err != nil {
+				return err
 			}
 			r, err := g.repo()
 			if err != nil {
@@ -56,7 +56,7 @@ With --format json it prints {"valid", "environments", "errors", "warnings"}.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	formatFlag(cmd, &format)
 	return cmd
 }
 

@@ -32,9 +32,9 @@ type Estimate struct {
 	Notes       []string         `json:"notes,omitempty"`
 }
 
-// cents rounds to the cent, so that the total is the sum of the lines as
+// Cents rounds to the cent, so that a total is the sum of its lines as
 // printed.
-func cents(x float64) float64 { return math.Round(x*100) / 100 }
+func Cents(x float64) float64 { return math.Round(x*100) / 100 }
 
 // dayHoursPerWeek is how many hours a week a schedule keeps the day size:
 // from upAt to downAt on each scheduled day. On MON-FRI the group stays
@@ -61,7 +61,7 @@ func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 	h := p.HoursPerMonth
 	est := Estimate{Environment: e.Name, Currency: p.Currency, PriceRegion: p.Region, PricesTaken: p.Taken, Expected: e.ExpectedMonthlyCost}
 	add := func(item string, qty float64, unit string, price float64, assumption string) {
-		est.Lines = append(est.Lines, Line{Item: item, Quantity: qty, Unit: unit, UnitPrice: price, Monthly: cents(qty * price), Assumption: assumption})
+		est.Lines = append(est.Lines, Line{Item: item, Quantity: qty, Unit: unit, UnitPrice: price, Monthly: Cents(qty * price), Assumption: assumption})
 	}
 	n := e.Cluster.Nodes
 	ec2, ok := p.EC2[n.InstanceType]
@@ -100,7 +100,7 @@ func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 	}
 	add(item, nodes*h, "instance-hour", nodePrice,
 		fmt.Sprintf("%s, %s; between min %d ($%.2f) and max %d ($%.2f) around the clock",
-			when, buying, n.Min, cents(float64(n.Min)*h*nodePrice), n.Max, cents(float64(n.Max)*h*nodePrice)))
+			when, buying, n.Min, Cents(float64(n.Min)*h*nodePrice), n.Max, Cents(float64(n.Max)*h*nodePrice)))
 	add("EKS node disks (gp3)", nodes*float64(n.DiskSizeGiB), "GB-month", p.EBSGp3PerGBMonth,
 		fmt.Sprintf("%d GiB per node, for the nodes above", n.DiskSizeGiB))
 	azs, azNote := 1.0, "single-AZ"
@@ -127,13 +127,13 @@ func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 	for _, l := range est.Lines {
 		est.Total += l.Monthly
 	}
-	est.Total = cents(est.Total)
+	est.Total = Cents(est.Total)
 	if e.AWS.Region != p.Region {
 		est.Notes = append(est.Notes, fmt.Sprintf("priced at %s list prices; %s prices differ", p.Region, e.AWS.Region))
 	}
 	if d.MaxAllocatedStorageGiB > 0 {
 		grow := azs * float64(d.MaxAllocatedStorageGiB-d.AllocatedStorageGiB) * p.RDSGp3PerGBMonth
-		est.Notes = append(est.Notes, fmt.Sprintf("storage autoscaling may grow the database to %d GB: up to $%.2f a month more", d.MaxAllocatedStorageGiB, cents(grow)))
+		est.Notes = append(est.Notes, fmt.Sprintf("storage autoscaling may grow the database to %d GB: up to $%.2f a month more", d.MaxAllocatedStorageGiB, Cents(grow)))
 	}
 	est.Notes = append(est.Notes,
 		"not counted: data transfer, NAT gateways and load balancers (the module creates none), CloudWatch logs and metrics, Enhanced Monitoring logs")

@@ -54,7 +54,7 @@ func TestLines(t *testing.T) {
 		}
 		sum += w
 	}
-	if est.Total != 155.58 || est.Total != cents(sum) {
+	if est.Total != 155.58 || est.Total != Cents(sum) {
 		t.Errorf("total $%.2f, want $155.58", est.Total)
 	}
 }

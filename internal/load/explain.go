@@ -54,7 +54,7 @@ func (r *Repo) Explain(name, path string) (*Explanation, Diagnostics) {
 		final = d
 	}
 	if err := final.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return nil, r.locate(r.envs[name], fromCUE(r.Root, err))
+		return nil, r.Locate(r.envs[name], fromCUE(r.Root, err))
 	}
 	value := text(final)
 

@@ -164,13 +164,9 @@ func topLevelFields(f *ast.File) []field {
 	return out
 }
 
-// Locate adds to each diagnostic about the environment of file the line
-// of that file that set (or encloses) the value it is about.
-func (r *Repo) Locate(file string, ds Diagnostics) Diagnostics { return r.locate(file, ds) }
-
-// locate adds to each diagnostic the line of the environment file that set
+// Locate adds to each diagnostic the line of the environment file that set
 // (or encloses) the failing value, when CUE did not already name that line.
-func (r *Repo) locate(file string, ds Diagnostics) Diagnostics {
+func (r *Repo) Locate(file string, ds Diagnostics) Diagnostics {
 	f := r.files[file]
 	for i, d := range ds {
 		if d.Path == "" || f == nil {
@@ -315,7 +311,7 @@ func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
 		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %s gave %d CUE instances, want 1", file, len(insts))}}
 	}
 	if err := insts[0].Err; err != nil {
-		return nil, r.locate(file, fromCUE(r.Root, err))
+		return nil, r.Locate(file, fromCUE(r.Root, err))
 	}
 	// The loaded files, less this environment's own, are the shared ones.
 	var shared []*ast.File
@@ -346,7 +342,7 @@ func (ev *evaluator) value(name string) (cue.Value, Diagnostics) {
 	inst.Files = append(append([]*ast.File(nil), ev.shared...), ev.r.files[file])
 	v := ev.ctx.BuildInstance(&inst)
 	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return cue.Value{}, ev.r.locate(file, fromCUE(ev.r.Root, err))
+		return cue.Value{}, ev.r.Locate(file, fromCUE(ev.r.Root, err))
 	}
 	return v.LookupPath(cue.MakePath(cue.Str(name))), nil
 }
@@ -359,7 +355,7 @@ func (ev *evaluator) load(name string) (*model.Environment, Diagnostics) {
 	file := ev.r.envs[name]
 	raw, err := v.MarshalJSON()
 	if err != nil {
-		return nil, ev.r.locate(file, fromCUE(ev.r.Root, err))
+		return nil, ev.r.Locate(file, fromCUE(ev.r.Root, err))
 	}
 	env := &model.Environment{}
 	if err := json.Unmarshal(raw, env); err != nil {
@@ -367,7 +363,7 @@ func (ev *evaluator) load(name string) (*model.Environment, Diagnostics) {
 	}
 	env.Source = file
 	if ds := unknownFields(raw, env, name); len(ds) > 0 {
-		return nil, ev.r.locate(file, ds)
+		return nil, ev.r.Locate(file, ds)
 	}
 	return env, nil
 }
