@@ -183,7 +183,7 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 				return failed("%v", err)
 			}
 		}
-		rv.files = fileChanges(n, oldFiles, newFiles)
+		rv.files = output.CompareRendered(n, oldFiles, newFiles)
 		if rv.status == "" {
 			rv.status = "unaffected"
 			if len(rv.fields) > 0 || len(rv.files) > 0 {
@@ -242,31 +242,6 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 		}
 	}
 	return nil
-}
-
-// fileChanges compares two renderings of one environment.
-func fileChanges(env string, old, cur []render.File) []output.Change {
-	o := map[string][]byte{}
-	for _, f := range old {
-		o[f.Path] = f.Data
-	}
-	var out []output.Change
-	for _, f := range cur {
-		p := output.OutDir + "/" + env + "/" + f.Path
-		data, ok := o[f.Path]
-		switch {
-		case !ok:
-			out = append(out, output.Change{Kind: output.Missing, Path: p})
-		case !bytes.Equal(data, f.Data):
-			out = append(out, output.Change{Kind: output.Changed, Path: p})
-		}
-		delete(o, f.Path)
-	}
-	for f := range o {
-		out = append(out, output.Change{Kind: output.Extra, Path: output.OutDir + "/" + env + "/" + f})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
 }
 
 func costCell(rv envReview) string {

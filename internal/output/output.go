@@ -98,6 +98,24 @@ func compareDir(root, dir string, want []render.File) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	return diffFiles(dir, have, want), nil
+}
+
+// CompareRendered lists what changes in out/<env> from one rendering of an
+// environment to another (as review shows it), in path order.
+func CompareRendered(env string, old, cur []render.File) []Change {
+	have := map[string]diskFile{}
+	for _, f := range old {
+		have[f.Path] = diskFile{data: f.Data, mode: f.Perm()}
+	}
+	changes := diffFiles(filepath.Join(OutDir, env), have, cur)
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
+	return changes
+}
+
+// diffFiles compares files that are in dir (have, by path relative to dir)
+// with the rendered ones (want): contents and the executable bit.
+func diffFiles(dir string, have map[string]diskFile, want []render.File) []Change {
 	var changes []Change
 	for _, f := range want {
 		p := filepath.ToSlash(filepath.Join(dir, f.Path))
@@ -113,7 +131,7 @@ func compareDir(root, dir string, want []render.File) ([]Change, error) {
 	for rel, old := range have {
 		changes = append(changes, Change{Kind: Extra, Path: filepath.ToSlash(filepath.Join(dir, rel)), Old: old.data})
 	}
-	return changes, nil
+	return changes
 }
 
 type diskFile struct {

@@ -188,3 +188,16 @@ func TestModesAreWrittenAndChecked(t *testing.T) {
 		t.Errorf("a script that lost its executable bit: %v", changes)
 	}
 }
+
+func TestCompareRendered(t *testing.T) {
+	old := []render.File{{Path: "a.txt", Data: []byte("a")}, {Path: "gone.txt", Data: []byte("g")}, {Path: "run.sh", Data: []byte("x"), Mode: 0o755}}
+	cur := []render.File{{Path: "a.txt", Data: []byte("A")}, {Path: "new.txt", Data: []byte("n")}, {Path: "run.sh", Data: []byte("x"), Mode: 0o755}}
+	var got []string
+	for _, c := range CompareRendered("qa", old, cur) {
+		got = append(got, string(c.Kind)+" "+c.Path)
+	}
+	want := []string{"changed out/qa/a.txt", "extra out/qa/gone.txt", "missing out/qa/new.txt"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
