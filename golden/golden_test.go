@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lexecon/lexgen/internal/cli"
+	"github.com/lexecon/lexgen/internal/model/modeltest"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected files from what lexgen produces now")
@@ -50,26 +51,14 @@ func workspace(t *testing.T, caseDir string) string {
 	return root
 }
 
+// copyTree copies a folder with modeltest.CopyDir; a missing folder (a case
+// without envs/ of its own) copies nothing.
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if os.IsNotExist(err) && p == from {
-				return filepath.SkipDir
-			}
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
-	})
-	if err != nil {
+	if _, err := os.Stat(from); os.IsNotExist(err) {
+		return
+	}
+	if err := modeltest.CopyDir(from, to); err != nil {
 		t.Fatal(err)
 	}
 }
