@@ -228,6 +228,7 @@ func TestModulePlansEveryEnvironment(t *testing.T) {
 	for _, env := range environments(t) {
 		t.Run(env, func(t *testing.T) {
 			res := plan(t, env)
+			checkClusterAccess(t, res)
 			want, ok := seed[env]
 			if !ok {
 				return // an environment the seed does not describe
@@ -276,6 +277,7 @@ func TestModulePlansEveryEnvironment(t *testing.T) {
 // resource.
 func TestModulePlansEveryOption(t *testing.T) {
 	res := planWith(t, filepath.Join(repoRoot, "golden", "render", "options", "out", "qa", "terraform", "qa.tfvars"))
+	checkClusterAccess(t, res)
 	ng := res["aws_eks_node_group.this"].Values
 	db := res["aws_db_instance.this"].Values
 	night := res["aws_autoscaling_schedule.night[0]"].Values
@@ -304,5 +306,50 @@ func TestModulePlansEveryOption(t *testing.T) {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
 			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
 		}
+	}
+}
+
+// clusterAdminPolicy is the EKS access policy that makes a principal cluster
+// admin (kubectl, deploy.sh, the Argo CD Application apply).
+const clusterAdminPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+// clusterAccess lists who can use the cluster once the plan is applied: the
+// principal that applies it when the cluster is created with the bootstrap
+// flag, and every principal with a cluster-scoped admin policy association
+// whose access entry is planned too.
+func clusterAccess(res map[string]plannedResource) []string {
+	var who []string
+	cluster := res["aws_eks_cluster.this"].Values
+	if ac, _ := cluster["access_config"].([]any); len(ac) == 1 {
+		if m, _ := ac[0].(map[string]any); m["bootstrap_cluster_creator_admin_permissions"] == true {
+			who = append(who, "the principal that runs terraform apply")
+		}
+	}
+	entries := map[string]bool{}
+	for _, r := range res {
+		if r.Type == "aws_eks_access_entry" {
+			entries[fmt.Sprint(r.Values["principal_arn"])] = true
+		}
+	}
+	for _, r := range res {
+		if r.Type != "aws_eks_access_policy_association" || r.Values["policy_arn"] != clusterAdminPolicy {
+			continue
+		}
+		scope, _ := r.Values["access_scope"].([]any)
+		if len(scope) != 1 || scope[0].(map[string]any)["type"] != "cluster" {
+			continue
+		}
+		if p := fmt.Sprint(r.Values["principal_arn"]); entries[p] {
+			who = append(who, p)
+		}
+	}
+	return who
+}
+
+func checkClusterAccess(t *testing.T, res map[string]plannedResource) {
+	t.Helper()
+	if who := clusterAccess(res); len(who) == 0 {
+		ac := res["aws_eks_cluster.this"].Values["access_config"]
+		t.Errorf("after terraform apply nobody can use the cluster: access_config = %v and no access entry with %s", ac, clusterAdminPolicy)
 	}
 }

@@ -41,8 +41,16 @@ resource "aws_eks_cluster" "this" {
     public_access_cidrs     = var.cluster_endpoint_public_access ? var.cluster_public_access_cidrs : null
   }
 
+  # The principal that runs the first `terraform apply` becomes cluster
+  # admin, so someone can run kubectl, deploy.sh and the one-time apply of the
+  # Argo CD Application. Left unset, the provider sends false and nobody has
+  # access unless cluster_admin_arns names someone. EKS takes this flag only
+  # when it creates the cluster and cannot change it later, so a change is
+  # ignored rather than planned as a replacement of the cluster; people and
+  # pipelines that need lasting access go in cluster_admin_arns.
   access_config {
-    authentication_mode = "API"
+    authentication_mode                         = "API"
+    bootstrap_cluster_creator_admin_permissions = true
   }
 
   encryption_config {
@@ -52,12 +60,16 @@ resource "aws_eks_cluster" "this" {
     }
   }
 
+  lifecycle {
+    ignore_changes = [access_config[0].bootstrap_cluster_creator_admin_permissions]
+  }
+
   depends_on = [aws_iam_role_policy_attachment.cluster]
 }
 
 # Cluster admins (cluster_admin_arns): the people and pipelines that run the
-# deploy and rollback scripts. The cluster's creator is admin as well
-# (access_config's bootstrap default).
+# deploy and rollback scripts, besides the principal that created the cluster
+# (access_config above).
 resource "aws_eks_access_entry" "admin" {
   for_each      = toset(var.cluster_admin_arns)
   cluster_name  = aws_eks_cluster.this.name
