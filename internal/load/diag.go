@@ -172,8 +172,8 @@ func positions(root string, ps []token.Pos) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, p := range ps {
-		if !p.IsValid() || p.Filename() == "" {
-			continue
+		if !p.IsValid() || p.Filename() == "" || filepath.Base(p.Filename()) == bindingName {
+			continue // no position, or lexgen's own binding (nobody can edit it)
 		}
 		name := p.Filename()
 		if rel, err := filepath.Rel(root, name); err == nil && !strings.HasPrefix(rel, "..") {

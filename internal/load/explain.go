@@ -38,9 +38,10 @@ func (r *Repo) Explain(name, path string) (*Explanation, Diagnostics) {
 	if ds != nil {
 		return nil, ds
 	}
-	inst := *ev.base
-	inst.Files = append(append(inst.Files[:0:0], ev.shared...), r.files[r.envs[name]])
-	root := ev.ctx.BuildInstance(&inst)
+	root, ds := ev.build(name)
+	if ds != nil {
+		return nil, ds
+	}
 	full := cue.MakePath(append([]cue.Selector{cue.Str(name)}, cue.ParsePath(path).Selectors()...)...)
 	if err := cue.ParsePath(path).Err(); err != nil {
 		return nil, Diagnostics{{Path: path, Message: "not a field path: " + err.Error()}}

@@ -18,6 +18,7 @@ import (
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
@@ -305,19 +306,31 @@ func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
 	if !ok {
 		return nil, Diagnostics{{Path: name, Message: "no such environment"}}
 	}
-	args := append(append([]string(nil), r.shared...), file)
-	insts := load.Instances(args, &load.Config{Dir: r.Root})
+	// The binding file is loaded with the others (from memory), so that its
+	// import of the schema resolves even if no shared file imports it.
+	bind, err := bindingFile(name)
+	if err != nil {
+		return nil, Diagnostics{{Path: name, Message: "cannot bind to the schema: " + err.Error()}}
+	}
+	bindPath := filepath.Join(r.Root, EnvsDir, bindingName)
+	src, err := format.Node(bind)
+	if err != nil {
+		return nil, Diagnostics{{Path: name, Message: "cannot bind to the schema: " + err.Error()}}
+	}
+	args := append(append([]string(nil), r.shared...), file, filepath.Join(EnvsDir, bindingName))
+	insts := load.Instances(args, &load.Config{Dir: r.Root, Overlay: map[string]load.Source{bindPath: load.FromBytes(src)}})
 	if len(insts) != 1 {
 		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %s gave %d CUE instances, want 1", file, len(insts))}}
 	}
 	if err := insts[0].Err; err != nil {
 		return nil, r.Locate(file, fromCUE(r.Root, err))
 	}
-	// The loaded files, less this environment's own, are the shared ones.
+	// The loaded files, less this environment's own and the binding, are
+	// the shared ones.
 	var shared []*ast.File
 	own := filepath.Join(r.Root, filepath.FromSlash(file))
 	for _, f := range insts[0].Files {
-		if f.Filename != own {
+		if f.Filename != own && f.Filename != bindPath {
 			shared = append(shared, f)
 		}
 	}
@@ -326,6 +339,44 @@ func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
 	}
 	return &evaluator{r: r, ctx: cuecontext.New(), base: insts[0], shared: shared}, nil
 }
+
+// SchemaDir holds the schema package, relative to the repository root.
+const SchemaDir = "schema"
+
+// schemaImport is the schema package's import path (cue.mod/module.cue).
+const schemaImport = "github.com/lexecon/lexgen/schema"
+
+// bindingFile is the file lexgen adds to every evaluation:
+//
+//	<name>: schema.#Environment & {name: "<name>"}
+//
+// It binds the environment to the schema and its name to its file whatever
+// envs/ says: no shared file can remove, narrow or skip it. It is built as a
+// syntax tree, printed and parsed again so its references resolve as in a
+// file someone wrote.
+func bindingFile(name string) (*ast.File, error) {
+	alias := ast.NewIdent("lexgenSchema")
+	f := &ast.File{Decls: []ast.Decl{
+		&ast.Package{Name: ast.NewIdent(EnvsDir)},
+		&ast.ImportDecl{Specs: []*ast.ImportSpec{ast.NewImport(alias, schemaImport)}},
+		&ast.Field{
+			Label: ast.NewString(name),
+			Value: ast.NewBinExpr(token.AND,
+				ast.NewSel(ast.NewIdent(alias.Name), "#Environment"),
+				ast.NewStruct("name", ast.NewString(name))),
+		},
+	}}
+	src, err := format.Node(f)
+	if err != nil {
+		return nil, err
+	}
+	return parser.ParseFile(bindingName, src)
+}
+
+// bindingName names the binding file. It starts with a dot so that it is
+// never one of the files in envs/ (which are *.cue) and never an
+// environment's name.
+const bindingName = ".lexgen-binding.cue"
 
 // value evaluates one environment and validates it: concrete, final, within
 // every bound and policy.
@@ -338,13 +389,39 @@ func (ev *evaluator) value(name string) (cue.Value, Diagnostics) {
 		ev.ctx, ev.built = cuecontext.New(), 0
 	}
 	ev.built++
-	inst := *ev.base
-	inst.Files = append(append([]*ast.File(nil), ev.shared...), ev.r.files[file])
-	v := ev.ctx.BuildInstance(&inst)
+	v, ds := ev.build(name)
+	if ds != nil {
+		return cue.Value{}, ds
+	}
 	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return cue.Value{}, ev.r.Locate(file, fromCUE(ev.r.Root, err))
+		return cue.Value{}, ev.r.Locate(file, nameComesFromFile(fromCUE(ev.r.Root, err), file, name))
 	}
 	return v.LookupPath(cue.MakePath(cue.Str(name))), nil
+}
+
+// build evaluates the shared files, the environment's file and the binding
+// together; the result holds the environment under its name.
+func (ev *evaluator) build(name string) (cue.Value, Diagnostics) {
+	bind, err := bindingFile(name)
+	if err != nil {
+		return cue.Value{}, Diagnostics{{Path: name, Message: "cannot bind to the schema: " + err.Error()}}
+	}
+	inst := *ev.base
+	inst.Files = append(append([]*ast.File(nil), ev.shared...), ev.r.files[ev.r.envs[name]], bind)
+	return ev.ctx.BuildInstance(&inst), nil
+}
+
+// nameComesFromFile replaces the bare conflict the binding reports when an
+// environment sets a name other than its own: the name comes from the file
+// (envs/<name>.cue) and names folders under out/, the namespace and AWS
+// resources.
+func nameComesFromFile(ds Diagnostics, file, name string) Diagnostics {
+	for i, d := range ds {
+		if d.Path == name+".name" {
+			ds[i].Message = fmt.Sprintf("the environment's name comes from its file (%s names %q); remove this name field", file, name)
+		}
+	}
+	return ds
 }
 
 func (ev *evaluator) load(name string) (*model.Environment, Diagnostics) {

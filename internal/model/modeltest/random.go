@@ -134,8 +134,13 @@ func Random(r *rand.Rand, name string) *model.Environment {
 		}
 	}
 	// A night size that still holds the minimum replicas (at most four a
-	// node with the requests above) and is below the day's minimum.
-	if night := max(1, (e.App.Replicas.Min+3)/4); night < minNodes && r.Intn(3) == 0 {
+	// node with the requests above), keeps production's three nodes, and is
+	// below the day's minimum.
+	night := max(1, (e.App.Replicas.Min+3)/4)
+	if prod {
+		night = max(night, 3)
+	}
+	if night < minNodes && r.Intn(3) == 0 {
 		e.Cluster.Nodes.Schedule = &model.Schedule{
 			TimeZone: pick(r, []string{"UTC", "Europe/Berlin", "America/New_York"}), Days: pick(r, []string{"MON-FRI", "MON-SUN"}),
 			DownAt: fmt.Sprintf("%02d:00", between(r, 18, 23)), UpAt: fmt.Sprintf("%02d:30", between(r, 5, 8)), NightSize: night,
