@@ -26,6 +26,15 @@ const (
 // Main runs lexgen with args (without the program name) and returns the exit
 // code; cmd/lexgen's main is only os.Exit(cli.Main(...)).
 func Main(args []string, stdout, stderr io.Writer) int {
+	// CUE cannot stop an evaluation, so an input that would take all the
+	// memory or never finish ends the process, with its reason, before
+	// anything is written.
+	stop := load.Watch(load.DefaultLimits, func(ds load.Diagnostics) {
+		fmt.Fprintln(stderr, ds.Error())
+		fmt.Fprintln(stderr, "lexgen: stopped: "+plural(len(ds), "environment")+" exceeded lexgen's limits")
+		os.Exit(exitInvalid)
+	})
+	defer stop()
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()

@@ -38,6 +38,7 @@ func (r *Repo) Explain(name, path string) (*Explanation, Diagnostics) {
 	if ds != nil {
 		return nil, ds
 	}
+	defer evaluating(name, r.envs[name])()
 	root, ds := ev.build(name)
 	if ds != nil {
 		return nil, ds

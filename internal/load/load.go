@@ -93,6 +93,10 @@ func Open(root string) (*Repo, error) {
 			r.diags = append(r.diags, fromCUE(abs, err)...)
 			continue
 		}
+		if ds := syntaxLimits(abs, f); ds != nil {
+			r.diags = append(r.diags, ds...)
+			continue
+		}
 		if f.PackageName() != EnvsDir {
 			r.diags = append(r.diags, Diagnostic{
 				Message:   fmt.Sprintf("%s does not start with `package %s`, as every file in envs/ must", rel, EnvsDir),
@@ -389,6 +393,7 @@ func (ev *evaluator) value(name string) (cue.Value, Diagnostics) {
 		ev.ctx, ev.built = cuecontext.New(), 0
 	}
 	ev.built++
+	defer evaluating(name, file)()
 	v, ds := ev.build(name)
 	if ds != nil {
 		return cue.Value{}, ds
