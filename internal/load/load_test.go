@@ -2,12 +2,19 @@ package load
 
 import (
 	"encoding/json"
+	"math/rand"
+	"path"
+	"sort"
 	"testing"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/load"
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lexecon/lexgen/internal/model/modeltest"
+	"github.com/lexecon/lexgen/internal/render"
 )
 
 // TestDecodeLosesNothing compares each environment as CUE exports it with
@@ -117,5 +124,63 @@ func TestNameRuleMatchesTheSchema(t *testing.T) {
 		if goOK := validName.MatchString(name); goOK != cueOK {
 			t.Errorf("%q: the Go rule says %v, the schema %v", name, goOK, cueOK)
 		}
+	}
+}
+
+// TestReservedEnvNamesMatchTheRenderers keeps schema #ReservedEnvNames (the
+// app.env names the schema refuses) equal to the variables the renderers put
+// in the ConfigMap and the Secret themselves.
+func TestReservedEnvNamesMatchTheRenderers(t *testing.T) {
+	insts := load.Instances([]string{"./schema"}, &load.Config{Dir: "../.."})
+	if insts[0].Err != nil {
+		t.Fatal(insts[0].Err)
+	}
+	var reserved []string
+	if err := cuecontext.New().BuildInstance(insts[0]).LookupPath(cue.ParsePath("#ReservedEnvNames")).Decode(&reserved); err != nil {
+		t.Fatal(err)
+	}
+	e := modeltest.Random(rand.New(rand.NewSource(1)), "qa")
+	e.App.Env, e.App.MetricsEnabled = map[string]string{}, true
+	files, err := render.Environment(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiKeys := map[string]bool{}
+	for _, k := range e.Secrets.APIKeys {
+		apiKeys[k] = true
+	}
+	var set []string
+	for _, f := range files {
+		var obj struct {
+			Data map[string]string `json:"data"`
+			Spec struct {
+				Target struct {
+					Template struct {
+						Data map[string]string `json:"data"`
+					} `json:"template"`
+				} `json:"target"`
+			} `json:"spec"`
+		}
+		switch path.Base(f.Path) {
+		case "configmap.yaml", "externalsecret.yaml":
+			if err := yaml.Unmarshal(f.Data, &obj); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			continue
+		}
+		for k := range obj.Data {
+			set = append(set, k)
+		}
+		for k := range obj.Spec.Target.Template.Data {
+			if !apiKeys[k] {
+				set = append(set, k)
+			}
+		}
+	}
+	sort.Strings(set)
+	sort.Strings(reserved)
+	if diff := cmp.Diff(set, reserved); diff != "" {
+		t.Errorf("schema #ReservedEnvNames (+) and the variables lexgen renders itself (-) differ:\n%s", diff)
 	}
 }

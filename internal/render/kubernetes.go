@@ -204,13 +204,21 @@ func serviceAccount(e *model.Environment) *corev1.ServiceAccount {
 
 // configMap holds the non-secret configuration the seed lists.
 func configMap(e *model.Environment) *corev1.ConfigMap {
-	data := map[string]string{
+	// The model's own settings first; the schema refuses app.env names that
+	// lexgen sets, so neither hides the other.
+	data := make(map[string]string, len(e.App.Env)+6)
+	for k, v := range e.App.Env {
+		data[k] = v
+	}
+	for k, v := range map[string]string{
 		"ENVIRONMENT":  e.Name,
 		"LOG_LEVEL":    e.App.LogLevel,
 		"SERVICE_NAME": e.Service,
 		"AWS_REGION":   e.AWS.Region,
 		"PORT":         strconv.Itoa(e.App.Port),
 		"METRICS_PATH": e.App.MetricsPath,
+	} {
+		data[k] = v
 	}
 	if !e.App.MetricsEnabled {
 		delete(data, "METRICS_PATH")
