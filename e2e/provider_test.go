@@ -229,6 +229,10 @@ func TestModulePlansEveryEnvironment(t *testing.T) {
 		t.Run(env, func(t *testing.T) {
 			res := plan(t, env)
 			checkClusterAccess(t, res)
+			checkHardening(t, res, env == "production")
+			if env == "staging" {
+				checkHardeningCanFail(t, res)
+			}
 			want, ok := seed[env]
 			if !ok {
 				return // an environment the seed does not describe
@@ -278,6 +282,7 @@ func TestModulePlansEveryEnvironment(t *testing.T) {
 func TestModulePlansEveryOption(t *testing.T) {
 	res := planWith(t, filepath.Join(repoRoot, "golden", "render", "options", "out", "qa", "terraform", "qa.tfvars"))
 	checkClusterAccess(t, res)
+	checkHardening(t, res, false)
 	ng := res["aws_eks_node_group.this"].Values
 	db := res["aws_db_instance.this"].Values
 	night := res["aws_autoscaling_schedule.night[0]"].Values
@@ -351,5 +356,97 @@ func checkClusterAccess(t *testing.T, res map[string]plannedResource) {
 	if who := clusterAccess(res); len(who) == 0 {
 		ac := res["aws_eks_cluster.this"].Values["access_config"]
 		t.Errorf("after terraform apply nobody can use the cluster: access_config = %v and no access entry with %s", ac, clusterAdminPolicy)
+	}
+}
+
+// first is the first item of a nested block in planned values.
+func first(v any) map[string]any {
+	if l, _ := v.([]any); len(l) > 0 {
+		m, _ := l[0].(map[string]any)
+		return m
+	}
+	return nil
+}
+
+// checkHardening checks, on the planned values, what a reviewer of the
+// module expects of every environment: no extended support billed by
+// surprise, backups kept when the database is replaced, logs with a
+// retention, instance metadata out of the pods' reach, the nodes on the
+// cluster's version.
+func checkHardening(t *testing.T, res map[string]plannedResource, production bool) {
+	t.Helper()
+	for _, p := range hardeningProblems(res, production) {
+		t.Error(p)
+	}
+}
+
+func hardeningProblems(res map[string]plannedResource, production bool) []string {
+	var problems []string
+	cluster := res["aws_eks_cluster.this"].Values
+	db := res["aws_db_instance.this"].Values
+	lt := res["aws_launch_template.nodes"].Values
+	ng := res["aws_eks_node_group.this"].Values
+	meta := first(lt["metadata_options"])
+	ebs := first(first(lt["block_device_mappings"])["ebs"])
+	for _, c := range []struct {
+		what      string
+		got, want any
+	}{
+		{"cluster upgrade_policy.support_type", first(cluster["upgrade_policy"])["support_type"], "STANDARD"},
+		{"cluster deletion_protection", cluster["deletion_protection"], production},
+		{"db delete_automated_backups", db["delete_automated_backups"], false},
+		{"db allow_major_version_upgrade", db["allow_major_version_upgrade"], true},
+		{"db engine_lifecycle_support", db["engine_lifecycle_support"], "open-source-rds-extended-support-disabled"},
+		{"db enabled_cloudwatch_logs_exports", fmt.Sprint(db["enabled_cloudwatch_logs_exports"]), "[postgresql upgrade]"},
+		{"launch template http_tokens", meta["http_tokens"], "required"},
+		{"launch template hop limit", meta["http_put_response_hop_limit"], float64(1)},
+		{"node root volume encrypted", ebs["encrypted"], "true"},
+		{"node group version", ng["version"], cluster["version"]},
+		{"control-plane log group", res["aws_cloudwatch_log_group.cluster"].Values["name"], "/aws/eks/" + fmt.Sprint(cluster["name"]) + "/cluster"},
+	} {
+		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+			problems = append(problems, fmt.Sprintf("%s = %v, want %v", c.what, c.got, c.want))
+		}
+	}
+	for _, g := range []string{`aws_cloudwatch_log_group.cluster`, `aws_cloudwatch_log_group.database["postgresql"]`, `aws_cloudwatch_log_group.database["upgrade"]`} {
+		if days, _ := res[g].Values["retention_in_days"].(float64); days <= 0 {
+			problems = append(problems, fmt.Sprintf("%s has no retention: %v", g, res[g].Values["retention_in_days"]))
+		}
+	}
+	return problems
+}
+
+// checkHardeningCanFail breaks each planned setting checkHardening reads,
+// one at a time, and requires a problem for each.
+func checkHardeningCanFail(t *testing.T, res map[string]plannedResource) {
+	t.Helper()
+	breaks := []struct {
+		address, attr string
+		value         any
+	}{
+		{"aws_eks_cluster.this", "upgrade_policy", []any{map[string]any{"support_type": "EXTENDED"}}},
+		{"aws_eks_cluster.this", "deletion_protection", true},
+		{"aws_db_instance.this", "delete_automated_backups", true},
+		{"aws_db_instance.this", "allow_major_version_upgrade", false},
+		{"aws_db_instance.this", "engine_lifecycle_support", "open-source-rds-extended-support"},
+		{"aws_db_instance.this", "enabled_cloudwatch_logs_exports", []any{}},
+		{"aws_launch_template.nodes", "metadata_options", []any{map[string]any{"http_tokens": "optional", "http_put_response_hop_limit": float64(2)}}},
+		{"aws_eks_node_group.this", "version", nil},
+		{"aws_cloudwatch_log_group.cluster", "retention_in_days", float64(0)},
+	}
+	for _, b := range breaks {
+		broken := map[string]plannedResource{}
+		for k, r := range res {
+			values := map[string]any{}
+			for vk, vv := range r.Values {
+				values[vk] = vv
+			}
+			r.Values = values
+			broken[k] = r
+		}
+		broken[b.address].Values[b.attr] = b.value
+		if len(hardeningProblems(broken, false)) == 0 {
+			t.Errorf("the hardening check misses %s.%s = %v", b.address, b.attr, b.value)
+		}
 	}
 }

@@ -85,6 +85,17 @@ resource "aws_db_instance" "this" {
   copy_tags_to_snapshot      = var.db_copy_tags_to_snapshot
   auto_minor_version_upgrade = true
   deletion_protection        = var.db_deletion_protection
+  # A change of the model's major version is an upgrade RDS must be allowed
+  # to make (review flags it); a version past its standard support is not
+  # moved to RDS Extended Support, which is billed per vCPU-hour.
+  allow_major_version_upgrade = true
+  engine_lifecycle_support    = "open-source-rds-extended-support-disabled"
+  # Replacing the instance (a restore, a rename) keeps its automated backups,
+  # and so point-in-time recovery, for their retention period.
+  delete_automated_backups = false
+
+  # PostgreSQL's own logs go to CloudWatch, kept db_log_retention_days.
+  enabled_cloudwatch_logs_exports = keys(aws_cloudwatch_log_group.database)
 
   # A final snapshot when the database is destroyed, where the model asks
   # (by default in the production tier); and, to restore, the snapshot the
@@ -96,7 +107,14 @@ resource "aws_db_instance" "this" {
   monitoring_interval = var.db_monitoring_interval
   monitoring_role_arn = var.db_monitoring_interval > 0 ? aws_iam_role.rds_monitoring[0].arn : null
 
-  depends_on = [aws_iam_role_policy_attachment.rds_monitoring]
+  depends_on = [aws_iam_role_policy_attachment.rds_monitoring, aws_cloudwatch_log_group.database]
+}
+
+# The log groups RDS exports to, made first so that they have a retention.
+resource "aws_cloudwatch_log_group" "database" {
+  for_each          = toset(["postgresql", "upgrade"])
+  name              = "/aws/rds/instance/${var.db_identifier}/${each.key}"
+  retention_in_days = var.db_log_retention_days
 }
 
 # Cross-region backup replication (db_backup_replication): the automated

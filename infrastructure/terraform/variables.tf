@@ -65,6 +65,11 @@ variable "cluster_log_types" {
   description = "EKS control-plane log types sent to CloudWatch."
 }
 
+variable "cluster_log_retention_days" {
+  type        = number
+  description = "Days CloudWatch keeps the control-plane logs."
+}
+
 variable "cluster_admin_arns" {
   type        = list(string)
   description = "IAM roles and users given cluster-admin through EKS access entries."
@@ -186,6 +191,11 @@ variable "db_snapshot_identifier" {
 variable "db_monitoring_interval" {
   type        = number
   description = "Seconds between Enhanced Monitoring samples; 0 turns it off."
+}
+
+variable "db_log_retention_days" {
+  type        = number
+  description = "Days CloudWatch keeps the PostgreSQL and upgrade logs."
 }
 
 variable "db_name" {

@@ -53,6 +53,7 @@ type Cluster struct {
 	PublicAccessCIDRs    []string  `json:"publicAccessCidrs"`
 	LogTypes             []string  `json:"logTypes"`
 	Admins               []string  `json:"admins"`
+	LogRetentionDays     int       `json:"logRetentionDays"`
 	Nodes                NodeGroup `json:"nodes"`
 }
 
@@ -100,6 +101,7 @@ type Database struct {
 	StorageEncrypted          bool               `json:"storageEncrypted"`
 	ForceTLS                  bool               `json:"forceTLS"`
 	MonitoringIntervalSeconds int                `json:"monitoringIntervalSeconds"`
+	LogRetentionDays          int                `json:"logRetentionDays"`
 	DatabaseName              string             `json:"databaseName"`
 	Username                  string             `json:"username"`
 	Port                      int                `json:"port"`

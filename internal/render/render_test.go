@@ -39,13 +39,13 @@ func testEnv() *model.Environment {
 		},
 		Cluster: model.Cluster{
 			KubernetesVersion: "1.34", EndpointPublicAccess: true, PublicAccessCIDRs: []string{"0.0.0.0/0"},
-			LogTypes: []string{"api"}, Admins: []string{"arn:aws:iam::123456789012:role/platform"},
+			LogTypes: []string{"api"}, Admins: []string{"arn:aws:iam::123456789012:role/platform"}, LogRetentionDays: 90,
 			Nodes: model.NodeGroup{InstanceType: "t3.small", Desired: 2, Min: 1, Max: 4, DiskSizeGiB: 20},
 		},
 		Database: model.Database{
 			EngineVersion: "17", InstanceClass: "db.t3.micro", AllocatedStorageGiB: 20, BackupRetentionDays: 7,
 			BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30", StorageEncrypted: true, ForceTLS: true,
-			MonitoringIntervalSeconds: 60, DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
+			MonitoringIntervalSeconds: 60, LogRetentionDays: 30, DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
 		},
 		App: model.App{
 			Image: model.Image{Repository: "ghcr.io/lexecon/lexecon", Tag: "1.2.3"}, Port: 8000,

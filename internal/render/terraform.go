@@ -74,6 +74,7 @@ var variables = []variable{
 	{"cluster_endpoint_public_access", cty.Bool, "Whether the EKS API is reachable from outside the VPC (it always is from inside).", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Cluster.EndpointPublicAccess) }},
 	{"cluster_public_access_cidrs", cty.List(cty.String), "CIDR blocks allowed to reach the public EKS API endpoint.", func(e *model.Environment) cty.Value { return strList(e.Cluster.PublicAccessCIDRs) }},
 	{"cluster_log_types", cty.List(cty.String), "EKS control-plane log types sent to CloudWatch.", func(e *model.Environment) cty.Value { return strList(e.Cluster.LogTypes) }},
+	{"cluster_log_retention_days", cty.Number, "Days CloudWatch keeps the control-plane logs.", func(e *model.Environment) cty.Value { return num(e.Cluster.LogRetentionDays) }},
 	{"cluster_admin_arns", cty.List(cty.String), "IAM roles and users given cluster-admin through EKS access entries.", func(e *model.Environment) cty.Value { return strList(e.Cluster.Admins) }},
 	{"node_instance_types", cty.List(cty.String), "EC2 instance types of the managed node group: one on demand; for spot, the ones it may draw from.", nodeInstanceTypes},
 	{"node_capacity_type", cty.String, "ON_DEMAND or SPOT.", func(e *model.Environment) cty.Value { return str(e.Cluster.Nodes.CapacityType) }},
@@ -108,6 +109,7 @@ var variables = []variable{
 		return str(e.Database.RestoreFromSnapshot)
 	}},
 	{"db_monitoring_interval", cty.Number, "Seconds between Enhanced Monitoring samples; 0 turns it off.", func(e *model.Environment) cty.Value { return num(e.Database.MonitoringIntervalSeconds) }},
+	{"db_log_retention_days", cty.Number, "Days CloudWatch keeps the PostgreSQL and upgrade logs.", func(e *model.Environment) cty.Value { return num(e.Database.LogRetentionDays) }},
 	{"db_name", cty.String, "Name of the application database.", func(e *model.Environment) cty.Value { return str(e.Database.DatabaseName) }},
 	{"db_username", cty.String, "Master user name; RDS creates and rotates its password in Secrets Manager.", func(e *model.Environment) cty.Value { return str(e.Database.Username) }},
 	{"db_port", cty.Number, "Port PostgreSQL listens on.", func(e *model.Environment) cty.Value { return num(e.Database.Port) }},

@@ -26,6 +26,7 @@ var (
 	monitoring    = []int{0, 1, 5, 10, 15, 30, 60}
 	days          = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 	logTypes      = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+	logRetention  = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.Intn(len(xs))] }
@@ -82,6 +83,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			PublicAccessCIDRs: []string{fmt.Sprintf("%d.%d.%d.0/24", between(r, 1, 223), r.Intn(256), r.Intn(256))},
 			LogTypes:          logTypes[:between(r, 0, len(logTypes))],
 			Admins:            []string{},
+			LogRetentionDays:  pick(r, logRetention),
 			Nodes: model.NodeGroup{
 				InstanceType: pick(r, instanceTypes), Desired: desired, Min: minNodes, Max: maxNodes,
 				DiskSizeGiB: between(r, 20, 200), CapacityType: "ON_DEMAND", SpotInstanceTypes: []string{},
@@ -95,7 +97,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			MaintenanceWindow:   fmt.Sprintf("%s:%02d:30-%s:%02d:30", pick(r, days), hour, pick(r, days), hour),
 			DeletionProtection:  prod || r.Intn(2) == 0, StorageEncrypted: true, ForceTLS: true,
 			FinalSnapshot: prod || r.Intn(2) == 0, CopyTagsToSnapshot: r.Intn(4) != 0,
-			MonitoringIntervalSeconds: pick(r, monitoring), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
+			MonitoringIntervalSeconds: pick(r, monitoring), LogRetentionDays: pick(r, logRetention), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
 		},
 		App: model.App{
 			Image: model.Image{Repository: "ghcr.io/lexecon/lexecon", Tag: fmt.Sprintf("%d.%d.%d", r.Intn(5), r.Intn(20), r.Intn(20))},

@@ -13,6 +13,7 @@ kubernetes_version             = "1.34"
 cluster_endpoint_public_access = true
 cluster_public_access_cidrs    = ["0.0.0.0/0"]
 cluster_log_types              = ["api", "audit", "authenticator"]
+cluster_log_retention_days     = 90
 cluster_admin_arns             = ["arn:aws:iam::123456789012:role/platform-admins"]
 node_instance_types            = ["t3.medium", "t3.large", "m6i.large"]
 node_capacity_type             = "SPOT"
@@ -44,6 +45,7 @@ db_backup_replication = {
 }
 db_snapshot_identifier           = "rds:lexecon-production-2026-11-20-03-00"
 db_monitoring_interval           = 60
+db_log_retention_days            = 30
 db_name                          = "lexecon"
 db_username                      = "lexecon"
 db_port                          = 5432
