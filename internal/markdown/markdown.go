@@ -87,12 +87,14 @@ func longestRun(s string, c byte) int {
 }
 
 // textSpecial are the ASCII punctuation characters that can start or end
-// an inline construct in GFM or split a table row: emphasis and
-// strikethrough (* _ ~), code (`), links and images ([ ] ! ( )), autolinks
-// and HTML (< >), entities (&), escapes (\), table cells (|), and the
-// extended autolinks of GFM, which begin at "www." or a scheme's "://" and
-// an e-mail's "@" (. is escaped only after "www", so figures stay legible).
-const textSpecial = "\\`*_~[]()!<>&|:@#"
+// an inline construct anywhere in GFM text or split a table row: emphasis
+// and strikethrough (* _ ~), code (`), links and images ([ ] !), autolinks
+// and HTML (< >), entities (&), escapes (\\), table cells (|), and the
+// e-mail autolinks of GFM (@). Parentheses need no escape once brackets
+// have one. The other extended autolinks begin at "www." or a scheme's
+// "://": Text escapes that "." and ":" only, so figures and times stay
+// legible in the raw file.
+const textSpecial = "\\`*_~[]!<>&|@"
 
 // Text escapes s for running text and table cells where a value is not
 // code: a message, an assumption. Every character in textSpecial is
@@ -122,6 +124,7 @@ func Text(s string) string {
 		c := s[i]
 		if strings.IndexByte(textSpecial, c) >= 0 ||
 			c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www") ||
+			c == ':' && strings.HasPrefix(s[i+1:], "//") ||
 			i == 0 && isPunct(c) ||
 			i == digits && digits > 0 && (c == '.' || c == ')') {
 			b.WriteByte('\\')

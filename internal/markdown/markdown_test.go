@@ -113,6 +113,8 @@ var attacks = []string{
 	"```\nclose\n```",
 	"<!-- comment -->",
 	"{{ template }} $x ${y}",
+	"see (https://evil.example) and ftp://evil.example mailto:a@evil.example",
+	"(x) #1 a:b 10:30 (c)",
 }
 
 func TestAttacks(t *testing.T) {
