@@ -155,3 +155,14 @@ func CodeBlock(lines ...string) string {
 	fence := strings.Repeat("`", max(3, longest+1))
 	return fence + "\n" + strings.Join(body, "\n") + "\n" + fence + "\n"
 }
+
+// Comment returns s as an HTML comment, which GitHub does not show: s on
+// one line, with every "--" broken by a space so that nothing in s can
+// close the comment ("-->", or "--!>" for HTML5) and let the rest through.
+func Comment(s string) string {
+	s = visible(s)
+	for strings.Contains(s, "--") {
+		s = strings.ReplaceAll(s, "--", "- -")
+	}
+	return "<!-- " + s + " -->"
+}

@@ -7,14 +7,16 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer/html"
 )
 
 // gfm is a real GitHub Flavored Markdown parser and renderer (tables,
 // autolinks, strikethrough, task lists): the tests check what a reader
 // would see, not the shape of the escaped text.
-var gfm = goldmark.New(goldmark.WithExtensions(extension.GFM))
+// Raw HTML is rendered as it is (WithUnsafe), so any that gets through shows.
+var gfm = goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
 
-func html(t testing.TB, md string) string {
+func render(t testing.TB, md string) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := gfm.Convert([]byte(md), &b); err != nil {
@@ -51,6 +53,7 @@ var contexts = []struct {
 	{"text in a cell", func(v string) string {
 		return "| a | b |\n| --- | --- |\n| " + Text(v) + " | x |\n"
 	}},
+	{"comment", func(v string) string { return Comment(v) + "\n# after\n" }},
 	{"code block", func(v string) string { return "Run:\n\n" + CodeBlock("first "+v, v) + "\nafter\n" }},
 }
 
@@ -60,14 +63,18 @@ func checkContexts(t *testing.T, v string) {
 	t.Helper()
 	for _, c := range contexts {
 		shown := escapeHTML(visible(v))
-		want := html(t, c.doc(placeholder))
+		want := render(t, c.doc(placeholder))
 		if v == "" && c.name != "code block" {
 			// an empty value is written as "(empty)", not as code
 			want = strings.Replace(want, "<code>"+placeholder+"</code>", placeholder, 1)
 			shown = "(empty)"
 		}
 		want = strings.ReplaceAll(want, placeholder, shown)
-		if got := html(t, c.doc(v)); got != want {
+		if c.name == "comment" {
+			// passed through as one HTML block, whatever v holds
+			want = Comment(v) + "\n<h1>after</h1>\n"
+		}
+		if got := render(t, c.doc(v)); got != want {
 			t.Errorf("%s: %q\nwritten as:\n%s\nrenders as:\n%s\nwant:\n%s", c.name, v, c.doc(v), got, want)
 		}
 	}
@@ -104,6 +111,7 @@ var attacks = []string{
 	"===",
 	"---",
 	"a\r\nb\rc\u2028d\u0085e",
+	"x --> <b>bold</b> <!-- y --!> z",
 	"nul\x00del\x7fbad\xff",
 	"tab\there",
 	"trailing backslash\\",
@@ -130,8 +138,8 @@ func TestNaiveEscapingFails(t *testing.T) {
 	naive := func(s string) string { return "`" + strings.ReplaceAll(s, "|", `\|`) + "`" }
 	doc := func(v string) string { return "| value |\n| --- |\n| " + v + " |\n" }
 	v := attacks[0]
-	want := strings.ReplaceAll(html(t, doc(naive(placeholder))), placeholder, escapeHTML(visible(v)))
-	got := html(t, doc(naive(v)))
+	want := strings.ReplaceAll(render(t, doc(naive(placeholder))), placeholder, escapeHTML(visible(v)))
+	got := render(t, doc(naive(v)))
 	if got == want {
 		t.Fatal("the naive cell kept the attack in its cell; the check cannot tell")
 	}
@@ -173,4 +181,12 @@ func FuzzEscape(f *testing.F) {
 	f.Fuzz(func(t *testing.T, v string) {
 		checkContexts(t, v)
 	})
+}
+
+func TestCommentCannotClose(t *testing.T) {
+	for _, v := range []string{"a --> <b>x</b>", "a --!> b", "---->", "-", "a -- b"} {
+		if got := Comment(v); strings.Contains(got[4:len(got)-3], "--") {
+			t.Errorf("Comment(%q) = %q holds --", v, got)
+		}
+	}
 }
