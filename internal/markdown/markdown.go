@@ -102,9 +102,9 @@ const textSpecial = "\\`*_~[]!<>&|@"
 // exactly as its characters and makes no Markdown of its own.
 //
 // Where s opens a line or a list item, its first characters could still
-// start a block: a leading punctuation character is escaped too (no "- ",
-// "+ ", "=", "> " or "#"), the "." or ")" after leading digits (no ordered
-// list), and leading and trailing spaces are written as the character
+// start a block: a leading character of blockStart is escaped too, the "."
+// or ")" after leading digits where it would make an ordered list marker,
+// and leading and trailing spaces are written as the character
 // reference &#32; (no indented code block, nothing trimmed). An empty s is
 // written as "(empty)".
 func Text(s string) string {
@@ -125,8 +125,8 @@ func Text(s string) string {
 		if strings.IndexByte(textSpecial, c) >= 0 ||
 			c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www") ||
 			c == ':' && strings.HasPrefix(s[i+1:], "//") ||
-			i == 0 && isPunct(c) ||
-			i == digits && digits > 0 && (c == '.' || c == ')') {
+			i == 0 && strings.IndexByte(blockStart, c) >= 0 ||
+			i == digits && digits > 0 && (c == '.' || c == ')') && (i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\t') {
 			b.WriteByte('\\')
 		}
 		b.WriteByte(c)
@@ -135,11 +135,11 @@ func Text(s string) string {
 	return b.String()
 }
 
-// isPunct tells the ASCII punctuation characters, which CommonMark lets a
-// backslash escape.
-func isPunct(c byte) bool {
-	return c >= '!' && c <= '/' || c >= ':' && c <= '@' || c >= '[' && c <= '`' || c >= '{' && c <= '~'
-}
+// blockStart are the characters that can open a block where a value
+// starts a line: headings (#), quotes and callouts (>), list items and
+// thematic breaks (- + * _), setext underlines (=), fences (` ~), HTML
+// blocks (<) and tables (|).
+const blockStart = "#>-+*_=`~<|"
 
 // CodeBlock returns lines as a fenced code block: the fence is a run of
 // backticks longer than any in the lines, so no line can close it early,

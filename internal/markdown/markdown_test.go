@@ -123,6 +123,7 @@ var attacks = []string{
 	"{{ template }} $x ${y}",
 	"see (https://evil.example) and ftp://evil.example mailto:a@evil.example",
 	"(x) #1 a:b 10:30 (c)",
+	"1.", "2)", "=", "\t- x", "1.34", "/health", "$1.00",
 }
 
 func TestAttacks(t *testing.T) {
