@@ -109,16 +109,17 @@ var rules = []rule{
 		return "The final snapshot is turned off for %s: a destroy or a replacement keeps no copy of the data.", []string{c.DBIdentifier()}, true
 	}},
 	{Relaxes, "delivery.autoSync", func(o, c *model.Environment) (string, []string, bool) {
-		if !c.IsProduction() || !c.Delivery.AutoSync || o.Delivery.AutoSync && o.IsProduction() {
+		// production now or before: lowering the tier turns auto-sync on by default
+		if !c.Delivery.AutoSync || o.Delivery.AutoSync || !c.IsProduction() && !o.IsProduction() {
 			return "", nil, false
 		}
-		return "Auto-sync is turned on in production: Argo CD applies every merge to %s without a person approving it.", []string{c.Delivery.Revision}, true
+		return "Auto-sync is turned on for %s: Argo CD applies every merge to %s without a person approving it.", []string{c.Name, c.Delivery.Revision}, true
 	}},
 	{Relaxes, "delivery.requireApproval", func(o, c *model.Environment) (string, []string, bool) {
-		if !c.IsProduction() || c.Delivery.RequireApproval || !o.Delivery.RequireApproval {
+		if c.Delivery.RequireApproval || !o.Delivery.RequireApproval || !c.IsProduction() && !o.IsProduction() {
 			return "", nil, false
 		}
-		return "Approval is turned off in production: the Terraform and deploy scripts no longer ask a person before applying.", nil, true
+		return "Approval is turned off for %s: the Terraform and deploy scripts no longer ask a person before applying.", []string{c.Name}, true
 	}},
 	{Relaxes, "cluster.publicAccessCidrs", func(o, c *model.Environment) (string, []string, bool) {
 		wider := widened(o.Cluster, c.Cluster)

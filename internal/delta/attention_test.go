@@ -79,11 +79,19 @@ func TestAttention(t *testing.T) {
 			c.Tier = "non-production"
 			c.Database.MultiAZ = false
 			c.Database.BackupRetentionDays = 7
-			c.Delivery.AutoSync = true // not production any more: the tier notice says it
-		}, []string{"relaxes tier", "relaxes database.multiAZ", "relaxes database.backupRetentionDays"}, "7"},
+			c.Delivery.AutoSync = true // the default once the tier is lowered
+			c.Delivery.RequireApproval = false
+		}, []string{"relaxes tier", "relaxes database.multiAZ", "relaxes database.backupRetentionDays", "relaxes delivery.autoSync", "relaxes delivery.requireApproval"}, "7"},
+		{"auto-sync outside production", func(c *model.Environment) {
+			// both sides non-production: see the base below
+			c.Delivery.AutoSync = true
+		}, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := production()
+			if tc.name == "auto-sync outside production" {
+				o.Tier, o.Name, o.Delivery.RequireApproval = "non-production", "staging", false
+			}
 			c := clone(t, o)
 			tc.change(c)
 			notices := Attention(o, c)
