@@ -26,21 +26,27 @@ func newReview(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "review [--base GIT_REF]",
 		Short: "Summarize in Markdown what the change since GIT_REF does, for a pull request",
-		Long: `review compares the environments at GIT_REF (default: the merge base with main,
-or HEAD when on main), read with git, with those in the working tree, and
+		Long: `review compares the environments at GIT_REF (default: the merge base of HEAD
+with the pull request's target branch, from GITHUB_BASE_REF or
+CI_MERGE_REQUEST_TARGET_BRANCH_NAME, else with origin/HEAD, origin/main or
+main, whichever exists first), read with git, with those in the working tree, and
 prints a Markdown summary for a pull request comment: per environment, each
 changed model field old -> new, the output files added, changed and removed,
-and the monthly cost change. Secret references are masked. Environments the
-change does not affect are listed as unaffected.`,
+and the monthly cost change. What needs attention comes first: restores,
+changes that replace the database, relaxed production policies or tier,
+widened access, changes that wait for the maintenance window; then the
+warnings. Secret references are masked. Environments the change does not
+affect are listed as unaffected. With no base to be found, review stops
+(exit 2) instead of reporting that nothing changed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := g.repo()
 			if err != nil {
 				return err
 			}
-			ref, err := reviewBase(r.Root, base)
+			ref, err := reviewBase(cmd, r.Root, base)
 			if err != nil {
-				return failed("%v", err)
+				return err
 			}
 			old, cleanup, err := checkoutEnvs(r.Root, ref)
 			if err != nil {
@@ -70,22 +76,56 @@ change does not affect are listed as unaffected.`,
 			return writeReview(g, ref, oldEnvs, newL.envs, len(oldProblems), warnings)
 		},
 	}
-	cmd.Flags().StringVar(&base, "base", "", "the git ref to compare with (default: the merge base with main, or HEAD on main)")
+	cmd.Flags().StringVar(&base, "base", "", "the git ref to compare with (default: the merge base with the target or default branch)")
 	return cmd
 }
 
-// reviewBase resolves the ref to compare with.
-func reviewBase(root, base string) (string, error) {
-	if base != "" {
-		return gitOut(root, "rev-parse", "--verify", base+"^{commit}")
+// reviewBase resolves the commit to compare with. --base wins. Otherwise
+// the change goes into the pull request's target branch (GITHUB_BASE_REF,
+// CI_MERGE_REQUEST_TARGET_BRANCH_NAME), or the remote's default branch
+// (origin/HEAD, origin/main), or main: the base is the merge base of HEAD
+// with the first of these that exists. CI clones often have no local main
+// and a detached HEAD, so HEAD itself is the base only when HEAD is on that
+// branch (reviewing uncommitted work there); when none of them exists or
+// shares history with HEAD, review stops rather than compare HEAD with
+// itself and report that nothing changed.
+func reviewBase(cmd *cobra.Command, root, base string) (string, error) {
+	if _, err := gitOut(root, "rev-parse", "--git-dir"); err != nil {
+		return "", failed("review reads the base from git, and %s is not in a git repository", root)
 	}
-	branch, _ := gitOut(root, "rev-parse", "--abbrev-ref", "HEAD")
-	if branch != "main" {
-		if mb, err := gitOut(root, "merge-base", "HEAD", "main"); err == nil {
-			return mb, nil
+	if base != "" {
+		ref, err := gitOut(root, "rev-parse", "--verify", "--quiet", base+"^{commit}")
+		if err != nil {
+			return "", usageErr(cmd, "--base %s: no commit, branch or tag of that name in this repository (in a CI clone, fetch it first: git fetch origin %s)", base, base)
+		}
+		return ref, nil
+	}
+	head, err := gitOut(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+	if err != nil {
+		return "", failed("the repository has no commit yet: nothing to compare with")
+	}
+	var candidates []string
+	for _, v := range []string{"GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"} {
+		if b := os.Getenv(v); b != "" {
+			candidates = append(candidates, "origin/"+b, b)
 		}
 	}
-	return gitOut(root, "rev-parse", "--verify", "HEAD^{commit}")
+	if h, err := gitOut(root, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"); err == nil {
+		candidates = append(candidates, strings.TrimPrefix(h, "refs/remotes/"))
+	}
+	candidates = append(candidates, "origin/main", "main")
+	for _, c := range candidates {
+		tip, err := gitOut(root, "rev-parse", "--verify", "--quiet", c+"^{commit}")
+		if err != nil {
+			continue
+		}
+		mb, err := gitOut(root, "merge-base", head, tip)
+		if err != nil {
+			return "", usageErr(cmd, "HEAD shares no history with %s (a shallow clone?): fetch the history (git fetch --unshallow, or fetch-depth: 0 in actions/checkout), or pass --base", c)
+		}
+		return mb, nil
+	}
+	return "", usageErr(cmd, "no base to compare with: none of %s exists here; pass --base, or fetch the target branch (git fetch origin main)", strings.Join(candidates, ", "))
 }
 
 func gitOut(root string, args ...string) (string, error) {
