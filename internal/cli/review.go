@@ -36,7 +36,8 @@ and the monthly cost change. What needs attention comes first: restores,
 changes that replace the database, relaxed production policies or tier,
 widened access, changes that wait for the maintenance window; then the
 warnings. Secret references are masked. Environments the change does not
-affect are listed as unaffected. With no base to be found, review stops
+affect are listed as unaffected; an added or removed environment lists
+every setting it has or had. With no base to be found, review stops
 (exit 2) instead of reporting that nothing changed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -221,15 +222,16 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 				rv.cost = est.Total
 			}
 		}
+		// An added or removed environment lists every setting it has or had.
+		if rv.fields, err = delta.Fields(o, c); err != nil {
+			return failed("%v", err)
+		}
 		switch {
 		case o == nil:
 			rv.status = "added"
 		case c == nil:
 			rv.status = "removed"
 		default:
-			if rv.fields, err = delta.Fields(o, c); err != nil {
-				return failed("%v", err)
-			}
 			rv.notices = delta.Attention(o, c)
 		}
 		rv.restores = c != nil && c.Database.RestoreFromSnapshot != "" && (o == nil || o.Database.RestoreFromSnapshot != c.Database.RestoreFromSnapshot)
