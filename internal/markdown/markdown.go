@@ -22,8 +22,11 @@ import (
 
 // visible replaces every control character (C0, DEL, C1) and every
 // invalid UTF-8 byte with a printable stand-in, so the value stays on one
-// line and its bytes stay recognisable: LF shows as U+240A, DEL as U+2421,
-// C1 controls and invalid bytes as U+FFFD.
+// line and its bytes stay recognisable: LF shows as U+240A, DEL as U+2421;
+// C1 controls, the line and paragraph separators, the bidirectional
+// formatting characters (which can make a reviewer read text in another
+// order than it has, CVE-2021-42574 "Trojan Source") and invalid bytes as
+// U+FFFD.
 func visible(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
@@ -35,7 +38,7 @@ func visible(s string) string {
 			b.WriteRune(0x2400 + r)
 		case r == 0x7f:
 			b.WriteRune(0x2421)
-		case r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029:
+		case r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029, bidi(r):
 			b.WriteRune(utf8.RuneError)
 		default:
 			b.WriteRune(r)
@@ -71,6 +74,13 @@ func span(s string) string {
 		s = " " + s + " "
 	}
 	return fence + s + fence
+}
+
+// bidi tells the Unicode bidirectional formatting characters: the marks
+// (LRM, RLM, ALM), embeddings and overrides (U+202A-202E) and isolates
+// (U+2066-2069).
+func bidi(r rune) bool {
+	return r == 0x200e || r == 0x200f || r == 0x061c || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 func longestRun(s string, c byte) int {

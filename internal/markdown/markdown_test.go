@@ -153,12 +153,13 @@ func TestNaiveEscapingFails(t *testing.T) {
 
 func TestVisible(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain":        "plain",
-		"a\nb":         "a\u240ab",
-		"a\r\nb":       "a\u240d\u240ab",
-		"\x00\x1f\x7f": "\u2400\u241f\u2421",
-		"\u0085\xff":   "\ufffd\ufffd",
-		"é ü 日本":       "é ü 日本",
+		"plain":                       "plain",
+		"a\nb":                        "a\u240ab",
+		"a\r\nb":                      "a\u240d\u240ab",
+		"\x00\x1f\x7f":                "\u2400\u241f\u2421",
+		"\u0085\xff":                  "\ufffd\ufffd",
+		"approved\u202e\u2066x\u200f": "approved\ufffd\ufffdx\ufffd",
+		"é ü 日本":                      "é ü 日本",
 	} {
 		if got := visible(in); got != want {
 			t.Errorf("visible(%q) = %q, want %q", in, got, want)
