@@ -285,8 +285,11 @@ func writeReviewMarkdown(w io.Writer, ref string, reviews []envReview, now map[s
 	if len(warnings) > 0 {
 		fmt.Fprintf(w, "> [!WARNING]\n> **Warnings** (lexgen also prints them on stderr):\n>\n")
 		for _, d := range warnings {
-			fmt.Fprintf(w, "> - %s", markdown.Code(d.Path))
-			fmt.Fprintf(w, ": %s", markdown.Text(d.Message))
+			fmt.Fprintf(w, "> - ")
+			if d.Path != "" {
+				fmt.Fprintf(w, "%s: ", markdown.Code(d.Path))
+			}
+			fmt.Fprintf(w, "%s", markdown.Text(d.Message))
 			for _, p := range d.Positions {
 				fmt.Fprintf(w, " (%s)", markdown.Code(p))
 			}
