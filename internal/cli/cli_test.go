@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,5 +92,39 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("output lacks %q\nstdout:\n%s\nstderr:\n%s", tc.out, stdout.String(), stderr.String())
 			}
 		})
+	}
+}
+
+// TestReviewExitCodes: review without a base to compare with, or with an
+// unknown --base, is a usage error (2), never an empty report (0).
+func TestReviewExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	if err := layout(repoRoot(t), dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"init", "-q", "-b", "trunk"},
+		{"add", "-A"},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "first"},
+	} {
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"review"}, 2, "no base to compare with"},
+		{[]string{"review", "--base", "nosuchref"}, 2, "--base nosuchref: no commit, branch or tag of that name"},
+		{[]string{"review", "--base", "HEAD"}, 0, "Unaffected: production, staging."},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := cli.Main(append([]string{"-C", dir}, tc.args...), &stdout, &stderr)
+		if code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.out) {
+			t.Errorf("lexgen %v: exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", tc.args, code, tc.code, tc.out, stdout.String(), stderr.String())
+		}
 	}
 }

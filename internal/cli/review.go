@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/lexecon/lexgen/internal/cost"
 	"github.com/lexecon/lexgen/internal/delta"
 	"github.com/lexecon/lexgen/internal/load"
+	"github.com/lexecon/lexgen/internal/markdown"
 	"github.com/lexecon/lexgen/internal/model"
 	"github.com/lexecon/lexgen/internal/output"
 	"github.com/lexecon/lexgen/internal/render"
@@ -24,30 +26,41 @@ func newReview(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "review [--base GIT_REF]",
 		Short: "Summarize in Markdown what the change since GIT_REF does, for a pull request",
-		Long: `review compares the environments at GIT_REF (default: the merge base with main,
-or HEAD when on main), read with git, with those in the working tree, and
+		Long: `review compares the environments at GIT_REF (default: the merge base of HEAD
+with the pull request's target branch, from GITHUB_BASE_REF or
+CI_MERGE_REQUEST_TARGET_BRANCH_NAME, else with origin/HEAD, origin/main or
+main, whichever exists first), read with git, with those in the working tree, and
 prints a Markdown summary for a pull request comment: per environment, each
 changed model field old -> new, the output files added, changed and removed,
-and the monthly cost change. Secret references are masked. Environments the
-change does not affect are listed as unaffected.`,
+and the monthly cost change. What needs attention comes first: restores,
+changes that replace the database, relaxed production policies or tier,
+widened access, changes that wait for the maintenance window; then the
+warnings. Secret references are masked. Environments the change does not
+affect are listed as unaffected; an added or removed environment lists
+every setting it has or had. With no base to be found, review stops
+(exit 2) instead of reporting that nothing changed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := g.repo()
 			if err != nil {
 				return err
 			}
-			ref, err := reviewBase(r.Root, base)
+			ref, err := reviewBase(cmd, r.Root, base)
 			if err != nil {
-				return failed("%v", err)
+				return err
 			}
 			old, cleanup, err := checkoutEnvs(r.Root, ref)
 			if err != nil {
 				return failed("%v", err)
 			}
 			defer cleanup()
-			newL, err := g.loadValid(r, r.Names())
-			if err != nil {
-				return err
+			newL, errs, warnings := g.loadChecked(r, r.Names())
+			if len(errs) > 0 {
+				fmt.Fprintln(g.stderr, errs.Error())
+				return failed("%s in %s", plural(len(errs), "error"), "envs/")
+			}
+			if len(warnings) > 0 {
+				fmt.Fprintln(g.stderr, warnings.Error())
 			}
 			oldEnvs := map[string]*model.Environment{}
 			var oldProblems load.Diagnostics
@@ -61,25 +74,59 @@ change does not affect are listed as unaffected.`,
 					}
 				}
 			}
-			return writeReview(g, ref, oldEnvs, newL.envs, len(oldProblems))
+			return writeReview(g, ref, oldEnvs, newL.envs, len(oldProblems), warnings)
 		},
 	}
-	cmd.Flags().StringVar(&base, "base", "", "the git ref to compare with (default: the merge base with main, or HEAD on main)")
+	cmd.Flags().StringVar(&base, "base", "", "the git ref to compare with (default: the merge base with the target or default branch)")
 	return cmd
 }
 
-// reviewBase resolves the ref to compare with.
-func reviewBase(root, base string) (string, error) {
-	if base != "" {
-		return gitOut(root, "rev-parse", "--verify", base+"^{commit}")
+// reviewBase resolves the commit to compare with. --base wins. Otherwise
+// the change goes into the pull request's target branch (GITHUB_BASE_REF,
+// CI_MERGE_REQUEST_TARGET_BRANCH_NAME), or the remote's default branch
+// (origin/HEAD, origin/main), or main: the base is the merge base of HEAD
+// with the first of these that exists. CI clones often have no local main
+// and a detached HEAD, so HEAD itself is the base only when HEAD is on that
+// branch (reviewing uncommitted work there); when none of them exists or
+// shares history with HEAD, review stops rather than compare HEAD with
+// itself and report that nothing changed.
+func reviewBase(cmd *cobra.Command, root, base string) (string, error) {
+	if _, err := gitOut(root, "rev-parse", "--git-dir"); err != nil {
+		return "", failed("review reads the base from git, and %s is not in a git repository", root)
 	}
-	branch, _ := gitOut(root, "rev-parse", "--abbrev-ref", "HEAD")
-	if branch != "main" {
-		if mb, err := gitOut(root, "merge-base", "HEAD", "main"); err == nil {
-			return mb, nil
+	if base != "" {
+		ref, err := gitOut(root, "rev-parse", "--verify", "--quiet", base+"^{commit}")
+		if err != nil {
+			return "", usageErr(cmd, "--base %s: no commit, branch or tag of that name in this repository (in a CI clone, fetch it first: git fetch origin %s)", base, base)
+		}
+		return ref, nil
+	}
+	head, err := gitOut(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+	if err != nil {
+		return "", failed("the repository has no commit yet: nothing to compare with")
+	}
+	var candidates []string
+	for _, v := range []string{"GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"} {
+		if b := os.Getenv(v); b != "" {
+			candidates = append(candidates, "origin/"+b, b)
 		}
 	}
-	return gitOut(root, "rev-parse", "--verify", "HEAD^{commit}")
+	if h, err := gitOut(root, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"); err == nil {
+		candidates = append(candidates, strings.TrimPrefix(h, "refs/remotes/"))
+	}
+	candidates = append(candidates, "origin/main", "main")
+	for _, c := range candidates {
+		tip, err := gitOut(root, "rev-parse", "--verify", "--quiet", c+"^{commit}")
+		if err != nil {
+			continue
+		}
+		mb, err := gitOut(root, "merge-base", head, tip)
+		if err != nil {
+			return "", usageErr(cmd, "HEAD shares no history with %s (a shallow clone?): fetch the history (git fetch --unshallow, or fetch-depth: 0 in actions/checkout), or pass --base", c)
+		}
+		return mb, nil
+	}
+	return "", usageErr(cmd, "no base to compare with: none of %s exists here; pass --base, or fetch the target branch (git fetch origin main)", strings.Join(candidates, ", "))
 }
 
 func gitOut(root string, args ...string) (string, error) {
@@ -135,9 +182,11 @@ type envReview struct {
 	files          []output.Change
 	oldCost, cost  float64
 	hasOld, hasNew bool
+	notices        []delta.Notice
+	restores       bool // the database is replaced by a restore from a snapshot
 }
 
-func writeReview(g *globals, ref string, old map[string]*model.Environment, cur []*model.Environment, oldProblems int) error {
+func writeReview(g *globals, ref string, old map[string]*model.Environment, cur []*model.Environment, oldProblems int, warnings load.Diagnostics) error {
 	now := map[string]*model.Environment{}
 	for _, e := range cur {
 		now[e.Name] = e
@@ -173,16 +222,19 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 				rv.cost = est.Total
 			}
 		}
+		// An added or removed environment lists every setting it has or had.
+		if rv.fields, err = delta.Fields(o, c); err != nil {
+			return failed("%v", err)
+		}
 		switch {
 		case o == nil:
 			rv.status = "added"
 		case c == nil:
 			rv.status = "removed"
 		default:
-			if rv.fields, err = delta.Fields(o, c); err != nil {
-				return failed("%v", err)
-			}
+			rv.notices = delta.Attention(o, c)
 		}
+		rv.restores = c != nil && c.Database.RestoreFromSnapshot != "" && (o == nil || o.Database.RestoreFromSnapshot != c.Database.RestoreFromSnapshot)
 		rv.files = output.CompareRendered(n, oldFiles, newFiles)
 		if rv.status == "" {
 			rv.status = "unaffected"
@@ -193,16 +245,57 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 		reviews = append(reviews, rv)
 	}
 
-	w := g.stdout
-	fmt.Fprintf(w, "## lexgen review: %s -> working tree\n\n", shortRef(ref))
-	// A restore replaces a database: said first, loudly.
-	for _, n := range sortedNames(names) {
-		c, o := now[n], old[n]
-		if c == nil || c.Database.RestoreFromSnapshot == "" || o != nil && o.Database.RestoreFromSnapshot == c.Database.RestoreFromSnapshot {
-			continue
+	writeReviewMarkdown(g.stdout, ref, reviews, now, oldProblems, warnings)
+	return nil
+}
+
+// writeReviewMarkdown writes the pull request comment. Every value from
+// the model goes through one of internal/markdown's functions (Code in
+// running text, Cell in table cells, Text in messages), so no value can
+// leave its place or make Markdown of its own. What needs attention comes
+// first, loudly: restores, replacements, relaxed policies and tiers,
+// widened access, then the warnings.
+func writeReviewMarkdown(w io.Writer, ref string, reviews []envReview, now map[string]*model.Environment, oldProblems int, warnings load.Diagnostics) {
+	fmt.Fprintf(w, "## lexgen review: %s -> working tree\n\n", markdown.Text(shortRef(ref)))
+	attention := 0
+	for _, rv := range reviews {
+		attention += len(rv.notices)
+		if rv.restores {
+			attention++
 		}
-		fmt.Fprintf(w, "> [!WARNING]\n> **%s: the database %s is replaced by a restore from snapshot `%s`.** Terraform destroys it and creates it from the snapshot; follow the restore runbook in `out/%s/README.md`.\n\n",
-			n, c.DBIdentifier(), c.Database.RestoreFromSnapshot, n)
+	}
+	if attention > 0 {
+		fmt.Fprintf(w, "### Needs attention: %s\n\n", plural(attention, "change"))
+	}
+	for _, rv := range reviews {
+		// A restore replaces a database: said first.
+		if c := now[rv.name]; rv.restores {
+			fmt.Fprintf(w, "> [!WARNING]\n> **%s: the database %s is replaced by a restore from snapshot %s.** Terraform destroys it and creates it from the snapshot; follow the restore runbook in %s.\n\n",
+				markdown.Text(rv.name), markdown.Text(c.DBIdentifier()), markdown.Code(c.Database.RestoreFromSnapshot), markdown.Code("out/"+rv.name+"/README.md"))
+		}
+		for _, n := range rv.notices {
+			args := make([]any, len(n.Args))
+			for i, a := range n.Args {
+				args[i] = markdown.Code(a)
+			}
+			fmt.Fprintf(w, "> [!%s]\n> **%s: %s.** %s (%s)\n\n", noticeCallout[n.Kind], markdown.Text(rv.name), noticeTitle[n.Kind],
+				fmt.Sprintf(n.Format, args...), markdown.Code(n.Path))
+		}
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(w, "> [!WARNING]\n> **Warnings** (lexgen also prints them on stderr):\n>\n")
+		for _, d := range warnings {
+			fmt.Fprintf(w, "> - ")
+			if d.Path != "" {
+				fmt.Fprintf(w, "%s: ", markdown.Code(d.Path))
+			}
+			fmt.Fprintf(w, "%s", markdown.Text(d.Message))
+			for _, p := range d.Positions {
+				fmt.Fprintf(w, " (%s)", markdown.Code(p))
+			}
+			fmt.Fprintf(w, "\n")
+		}
+		fmt.Fprintf(w, "\n")
 	}
 	if oldProblems > 0 {
 		fmt.Fprintf(w, "> The base did not validate (%s); environments it could not load count as added.\n\n", plural(oldProblems, "error"))
@@ -211,10 +304,10 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 	var unaffected []string
 	for _, rv := range reviews {
 		if rv.status == "unaffected" {
-			unaffected = append(unaffected, rv.name)
+			unaffected = append(unaffected, markdown.Text(rv.name))
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %d | %s |\n", rv.name, rv.status, len(rv.fields), len(rv.files), costCell(rv))
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %s |\n", markdown.Text(rv.name), rv.status, len(rv.fields), len(rv.files), costCell(rv))
 	}
 	if len(unaffected) > 0 {
 		fmt.Fprintf(w, "\nUnaffected: %s.\n", strings.Join(unaffected, ", "))
@@ -223,7 +316,7 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 		if rv.status == "unaffected" {
 			continue
 		}
-		fmt.Fprintf(w, "\n### %s (%s)\n", rv.name, rv.status)
+		fmt.Fprintf(w, "\n### %s (%s)\n", markdown.Text(rv.name), rv.status)
 		if len(rv.fields) > 0 {
 			fmt.Fprintf(w, "\n| field | old | new |\n| --- | --- | --- |\n")
 			for _, f := range rv.fields {
@@ -231,18 +324,23 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 				if f.Area == "secrets" {
 					oldV, newV = masked(oldV), masked(newV)
 				}
-				fmt.Fprintf(w, "| `%s` | %s | %s |\n", f.Path, cell(oldV), cell(newV))
+				fmt.Fprintf(w, "| %s | %s | %s |\n", markdown.Cell(f.Path), cell(oldV), cell(newV))
 			}
 		}
 		if len(rv.files) > 0 {
 			fmt.Fprintf(w, "\n")
 			for _, c := range rv.files {
-				fmt.Fprintf(w, "- %s `%s`\n", map[output.Kind]string{output.Missing: "added", output.Changed: "changed", output.Extra: "removed"}[c.Kind], c.Path)
+				fmt.Fprintf(w, "- %s %s\n", map[output.Kind]string{output.Missing: "added", output.Changed: "changed", output.Extra: "removed"}[c.Kind], markdown.Code(c.Path))
 			}
 		}
 	}
-	return nil
 }
+
+// noticeCallout and noticeTitle say each kind of notice loudly.
+var (
+	noticeCallout = map[delta.Kind]string{delta.Replaces: "CAUTION", delta.Relaxes: "CAUTION", delta.Waits: "IMPORTANT"}
+	noticeTitle   = map[delta.Kind]string{delta.Replaces: "replaces a resource", delta.Relaxes: "relaxes a policy", delta.Waits: "waits for the maintenance window"}
+)
 
 func costCell(rv envReview) string {
 	switch {
@@ -263,11 +361,12 @@ func masked(s string) string {
 	return "(secret reference)"
 }
 
+// cell is a field's value in the table: absent fields say "(none)".
 func cell(s string) string {
 	if s == "" {
 		return "(none)"
 	}
-	return "`" + strings.ReplaceAll(s, "|", `\|`) + "`"
+	return markdown.Cell(s)
 }
 
 func shortRef(ref string) string {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/lexecon/lexgen/internal/markdown"
 )
 
 // Summary is the one-line figure, with the expected range when there is one.
@@ -34,17 +36,19 @@ func (e Estimate) WriteText(w io.Writer) error {
 	return nil
 }
 
-// WriteMarkdown writes the estimate as a Markdown table.
+// WriteMarkdown writes the estimate as a Markdown table. Items, units,
+// assumptions and notes carry values from the model (instance types,
+// regions, time zones), so each goes through markdown.Text.
 func (e Estimate) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "| item | quantity | unit price | monthly | assumption |\n| --- | ---: | ---: | ---: | --- |\n")
 	for _, l := range e.Lines {
-		fmt.Fprintf(w, "| %s | %s %s | $%s | $%.2f | %s |\n", l.Item, qty(l.Quantity), l.Unit, price(l.UnitPrice), l.Monthly, l.Assumption)
+		fmt.Fprintf(w, "| %s | %s %s | $%s | $%.2f | %s |\n", markdown.Text(l.Item), qty(l.Quantity), markdown.Text(l.Unit), price(l.UnitPrice), l.Monthly, markdown.Text(l.Assumption))
 	}
 	fmt.Fprintf(w, "| **total** | | | **$%.2f** | |\n", e.Total)
 	if len(e.Notes) > 0 {
 		fmt.Fprintf(w, "\n")
 		for _, n := range e.Notes {
-			fmt.Fprintf(w, "- %s\n", strings.ToUpper(n[:1])+n[1:])
+			fmt.Fprintf(w, "- %s\n", markdown.Text(strings.ToUpper(n[:1])+n[1:]))
 		}
 	}
 }

@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -89,6 +88,6 @@ func externalSecret(e *model.Environment) *ExternalSecret {
 }
 
 // secretKeys lists the keys of the Secret the pods receive.
-func secretKeys(e *model.Environment) string {
-	return strings.Join(append([]string{"DATABASE_URL"}, e.Secrets.APIKeys...), ", ")
+func secretKeys(e *model.Environment) []string {
+	return append([]string{"DATABASE_URL"}, e.Secrets.APIKeys...)
 }
