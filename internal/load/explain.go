@@ -2,7 +2,6 @@ package load
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -99,11 +98,7 @@ func (r *Repo) Explain(name, path string) (*Explanation, Diagnostics) {
 }
 
 func (r *Repo) rel(p token.Pos) string {
-	name := p.Filename()
-	if rel, err := filepath.Rel(r.Root, name); err == nil && !strings.HasPrefix(rel, "..") {
-		name = filepath.ToSlash(rel)
-	}
-	return fmt.Sprintf("%s:%d:%d", name, p.Line(), p.Column())
+	return fmt.Sprintf("%s:%d:%d", relPath(r.Root, p.Filename()), p.Line(), p.Column())
 }
 
 func kind(pos, envFile string) string {

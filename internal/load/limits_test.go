@@ -118,3 +118,28 @@ func TestSyntaxLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaFilesOutsideSchemaRefused: CUE adds files of a package in the
+// folders above it to the package, so a root-level `package schema` file
+// could empty schema/tiers.cue's list; lexgen refuses it.
+func TestSchemaFilesOutsideSchemaRefused(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"cue.mod", "schema", "envs"} {
+		if err := modeltest.CopyDir(filepath.Join("..", "..", d), filepath.Join(root, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stray := "package schema\n\nproductionEnvironments: [...string]\n"
+	if err := os.WriteFile(filepath.Join(root, "stray.cue"), []byte(stray), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ds := r.Load(r.Names())
+	want := "stray.cue:1:1"
+	if len(ds) == 0 || !strings.Contains(ds.Error(), "outside schema/") || !strings.Contains(ds.Error(), want) {
+		t.Errorf("a schema file at the root: diagnostics %q, want one at %s saying it lies outside schema/", ds.Error(), want)
+	}
+}

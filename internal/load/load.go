@@ -4,6 +4,7 @@ package load
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -201,6 +202,10 @@ func (r *Repo) Prices() (*model.Prices, error) {
 			r.pricesErr = fmt.Errorf("loading schema/: %v", insts[0].Err)
 			return
 		}
+		if ds := r.strayedSchemaFiles(insts[0]); ds != nil {
+			r.pricesErr = ds
+			return
+		}
 		v := cuecontext.New().BuildInstance(insts[0]).LookupPath(cue.ParsePath("prices"))
 		if err := v.Validate(cue.Concrete(true)); err != nil {
 			r.pricesErr = fmt.Errorf("schema/prices.cue: %v", err)
@@ -242,6 +247,10 @@ func (r *Repo) LoadWorkers(names []string, workers int) ([]*model.Environment, D
 		return nil, append(Diagnostics(nil), r.diags...).sortAndDedupe()
 	}
 	prices, err := r.Prices()
+	var pds Diagnostics
+	if errors.As(err, &pds) {
+		return nil, pds
+	}
 	if err != nil {
 		return nil, Diagnostics{{Message: err.Error()}}
 	}
@@ -329,6 +338,13 @@ func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
 	if err := insts[0].Err; err != nil {
 		return nil, r.Locate(file, fromCUE(r.Root, err))
 	}
+	for _, imp := range insts[0].Imports {
+		if imp.ImportPath == schemaImport {
+			if ds := r.strayedSchemaFiles(imp); ds != nil {
+				return nil, ds
+			}
+		}
+	}
 	// The loaded files, less this environment's own and the binding, are
 	// the shared ones.
 	var shared []*ast.File
@@ -342,6 +358,33 @@ func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
 		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %d shared files gave %d", len(r.shared), len(shared))}}
 	}
 	return &evaluator{r: r, ctx: cuecontext.New(), base: insts[0], shared: shared}, nil
+}
+
+// strayedSchemaFiles refuses files of the schema package outside schema/:
+// CUE adds to a package the files of the same package in the folders above
+// it, so a file at the repository root saying `package schema` would take
+// part in every policy, out of sight of schema/'s reviewers.
+func (r *Repo) strayedSchemaFiles(inst *build.Instance) Diagnostics {
+	var ds Diagnostics
+	dir := filepath.Join(r.Root, SchemaDir)
+	for _, f := range inst.Files {
+		if filepath.Dir(f.Filename) != dir {
+			ds = append(ds, Diagnostic{
+				Message:   fmt.Sprintf("this file is part of the schema package but lies outside %s/; CUE would add it to every policy, so move it into %s/ or change its package", SchemaDir, SchemaDir),
+				Positions: []string{relPath(r.Root, f.Filename) + ":1:1"},
+			})
+		}
+	}
+	return ds
+}
+
+// relPath is a file's path relative to root, with slashes, where it lies
+// inside root.
+func relPath(root, name string) string {
+	if rel, err := filepath.Rel(root, name); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return name
 }
 
 // SchemaDir holds the schema package, relative to the repository root.
