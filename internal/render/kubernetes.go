@@ -164,10 +164,17 @@ func pruneCreationTimestamps(v any) {
 // which changes with every release).
 func labels(e *model.Environment) map[string]string {
 	l := selector(e)
-	l["app.kubernetes.io/version"] = e.App.Image.Tag
 	l["app.kubernetes.io/part-of"] = e.Service
 	l["app.kubernetes.io/managed-by"] = "lexgen"
 	l["lexecon.dev/environment"] = e.Name
+	return l
+}
+
+// versioned adds the image tag as app.kubernetes.io/version, which only the
+// Deployment and its pods carry: there it says what runs, and an image bump
+// changes the Deployment alone instead of every object.
+func versioned(e *model.Environment, l map[string]string) map[string]string {
+	l["app.kubernetes.io/version"] = e.App.Image.Tag
 	return l
 }
 
@@ -278,10 +285,12 @@ func deployment(e *model.Environment, cm *corev1.ConfigMap) (*appsv1.Deployment,
 			LabelSelector:     &metav1.LabelSelector{MatchLabels: selector(e)},
 		}
 	}
-	podLabels := labels(e)
+	podLabels := versioned(e, labels(e))
+	m := meta(e, e.AppName())
+	m.Labels = versioned(e, m.Labels)
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: meta(e, e.AppName()),
+		ObjectMeta: m,
 		Spec: appsv1.DeploymentSpec{
 			// No replicas: the HorizontalPodAutoscaler owns the count, and a
 			// fixed number here would reset it on every apply.
