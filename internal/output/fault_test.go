@@ -1,0 +1,103 @@
+package output
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// failRemoving makes removeAll fail for lexgen's temporary folders for the
+// rest of the test, as a folder the process may not delete would (the tests
+// run as root, whom permissions do not stop).
+func failRemoving(t *testing.T) {
+	t.Helper()
+	orig := removeAll
+	removeAll = func(p string) error {
+		if strings.HasPrefix(filepath.Base(p), tmpPrefix) {
+			return &os.PathError{Op: "unlinkat", Path: p, Err: errors.New("operation not permitted")}
+		}
+		return orig(p)
+	}
+	t.Cleanup(func() { removeAll = orig })
+}
+
+// TestUnremovableLeftoverFailsAtOnce: when the previous rendering, swapped
+// out of place, cannot be deleted, the render that left it fails (not the
+// next one), and every later render fails too while it is there.
+func TestUnremovableLeftoverFailsAtOnce(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Write(root, tree("1")); err != nil {
+		t.Fatal(err)
+	}
+	failRemoving(t)
+	_, err := Write(root, tree("2"))
+	if err == nil {
+		t.Fatal("a render that cannot delete the previous rendering succeeded")
+	}
+	if !strings.Contains(err.Error(), "cannot remove out/"+tmpPrefix) {
+		t.Errorf("error does not name the leftover: %v", err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := Write(root, tree("2")); err == nil || !strings.Contains(err.Error(), "leftover") {
+			t.Errorf("render %d after the leftover: %v, want an error naming the leftover", i+1, err)
+		}
+	}
+}
+
+// TestUnremovableStaleFolderFailsAtOnce: the same for the folder of an
+// environment that no longer exists.
+func TestUnremovableStaleFolderFailsAtOnce(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Write(root, tree("1")); err != nil {
+		t.Fatal(err)
+	}
+	failRemoving(t)
+	gone := tree("1")
+	delete(gone.Envs, "b")
+	if _, err := Write(root, gone); err == nil {
+		t.Fatal("a render that cannot delete a removed environment's folder succeeded")
+	}
+}
+
+// TestSpecialFilesRefused: a FIFO under out/ is refused by Compare and
+// Write without opening it for a blocking read (which would hang), and a
+// symlink is refused without being followed.
+func TestSpecialFilesRefused(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Write(root, tree("1")); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("s3cr3t"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		make func(p string) error
+		want string
+	}{
+		{func(p string) error { return unix.Mkfifo(p, 0o644) }, "out/a/sub/y.txt is a named pipe (FIFO), not a regular file or folder"},
+		{func(p string) error { return os.Symlink(secret, p) }, "out/a/sub/y.txt is a symbolic link; lexgen follows no symbolic link under out/"},
+	} {
+		p := filepath.Join(root, "out/a/sub/y.txt")
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.make(p); err != nil {
+			t.Fatal(err)
+		}
+		changes, err := Compare(root, tree("1"))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Compare: %v, %v; want an error containing %q", changes, err, c.want)
+		}
+		if _, err := Write(root, tree("1")); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Write: %v; want an error containing %q", err, c.want)
+		}
+	}
+	if data, err := os.ReadFile(secret); err != nil || string(data) != "s3cr3t" {
+		t.Errorf("the symlink's target: %q, %v", data, err)
+	}
+}
