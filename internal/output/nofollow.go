@@ -100,6 +100,9 @@ func openDir(root, rel string, create bool) (*dir, error) {
 func (d *dir) sub(name string) (*dir, error) {
 	fd, err := unix.Openat(d.fd(), name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
+		if kind, kerr := d.kind(name); kerr == nil && kind == unix.S_IFREG {
+			return nil, fmt.Errorf("%s is a file, not a folder", d.join(name))
+		}
 		return nil, d.explain(name, "open", err)
 	}
 	return &dir{f: os.NewFile(uintptr(fd), d.join(name)), rel: d.join(name)}, nil

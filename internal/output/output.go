@@ -186,6 +186,10 @@ type Result struct {
 func Write(root string, t Tree) (Result, error) {
 	var res Result
 	out, err := openDir(root, OutDir, true)
+	var link *linkError
+	if err != nil && !errors.As(err, &link) {
+		return res, fmt.Errorf("cannot create %s: %w", OutDir, err)
+	}
 	if err != nil {
 		return res, err
 	}
