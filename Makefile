@@ -1,7 +1,7 @@
 # The habits of this repository, one line each. `make help` lists them.
 SHELL := bash
 GO ?= go
-CUE_FILES = $(shell git ls-files '*.cue' | grep -Ev '/(syntax-error|non-utf8-bytes|empty-file)/')
+CUE_FILES = $(shell git ls-files '*.cue' | grep -Ev '/(syntax-error|non-utf8-bytes|empty-file|cr-line-endings)/')
 
 .PHONY: help setup fmt vet test golden render check fuzz bench e2e ci
 
