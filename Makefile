@@ -38,13 +38,14 @@ check: ## fail if out/ is not what envs/ renders to
 # run at its deadline with "context deadline exceeded" and no failing input
 # (golang/go#75804, fixed in Go 1.27). FUZZ_SCALE multiplies the counts.
 FUZZ_SCALE ?= 1
-FUZZ_TARGETS = FuzzTfvarsString:8000 FuzzShellQuote:2000 FuzzYAMLString:8000 FuzzRender:800 FuzzEscape:3000
+FUZZ_TARGETS = FuzzTfvarsString:8000 FuzzShellQuote:2000 FuzzYAMLString:8000 FuzzRender:800 FuzzEscape:3000 \
+	FuzzEnvBytes:100
 
 fuzz: ## run every fuzz target for its number of executions; failures land in the package's testdata/fuzz
 	@mkdir -p .cache/fuzz
 	@for tc in $(FUZZ_TARGETS); do \
 		t=$${tc%%:*}; n=$$(( $${tc##*:} * $(FUZZ_SCALE) )); log=.cache/fuzz/$$t.log; \
-		pkg=./$$(dirname "$$(grep -rl --include='*_test.go' "^func $$t(" internal | head -1)"); \
+		pkg=./$$(dirname "$$(grep -rl --include='*_test.go' "^func $$t(" internal golden | head -1)"); \
 		start=$$(date +%s); \
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$t\$$" -fuzztime $${n}x >$$log 2>&1; rc=$$?; \
 		echo "$$t: $$n execs in $$(( $$(date +%s) - start )) s"; \
