@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lexecon/lexgen/internal/render"
 )
 
 // failRemoving makes removeAll fail for lexgen's temporary folders for the
@@ -99,5 +101,47 @@ func TestSpecialFilesRefused(t *testing.T) {
 	}
 	if data, err := os.ReadFile(secret); err != nil || string(data) != "s3cr3t" {
 		t.Errorf("the symlink's target: %q, %v", data, err)
+	}
+}
+
+// TestNamesStayInOut: whatever reaches output as an environment's name or
+// a shared file's path (the loader should never let such a name through),
+// nothing outside the repository is read, written or deleted.
+func TestNamesStayInOut(t *testing.T) {
+	parent := t.TempDir()
+	root := filepath.Join(parent, "repo")
+	secret := filepath.Join(parent, "x", "secret.txt")
+	for _, p := range []string{filepath.Join(root, "envs"), filepath.Dir(secret)} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(secret, []byte("s3cr3t"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range []Tree{
+		{Envs: map[string][]render.File{"../../x": {{Path: "y.txt", Data: []byte("y")}}}, Complete: true},
+		{Envs: map[string][]render.File{"a/../../../x": nil}},
+		{Envs: map[string][]render.File{"..": nil}},
+		{Envs: map[string][]render.File{"a": {{Path: "../../../x/secret.txt", Data: []byte("y")}}}},
+		{Shared: []render.File{{Path: "../x/secret.txt", Data: []byte("y")}}},
+		{Shared: []render.File{{Path: filepath.Join(parent, "x", "secret.txt"), Data: []byte("y")}}},
+	} {
+		changes, err := Compare(root, tr)
+		if err == nil {
+			t.Errorf("Compare(%v): %v, want an error", tr, changes)
+		}
+		for _, c := range changes {
+			if strings.Contains(string(c.Old), "s3cr3t") {
+				t.Errorf("Compare(%v) read %s", tr, c.Path)
+			}
+		}
+		if _, err := Write(root, tr); err == nil {
+			t.Errorf("Write(%v) succeeded", tr)
+		}
+	}
+	entries, _ := os.ReadDir(parent)
+	if data, err := os.ReadFile(secret); err != nil || string(data) != "s3cr3t" || len(entries) != 2 {
+		t.Errorf("outside the repository: %q, %v, %d entries beside it", data, err, len(entries))
 	}
 }

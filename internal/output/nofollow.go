@@ -80,6 +80,10 @@ func openDir(root, rel string, create bool) (*dir, error) {
 		if name == "." {
 			continue
 		}
+		if name == ".." {
+			d.Close()
+			return nil, fmt.Errorf("%s is not a path inside the repository", rel)
+		}
 		if create {
 			if err := unix.Mkdirat(d.fd(), name, 0o755); err != nil && err != unix.EEXIST {
 				d.Close()

@@ -52,6 +52,9 @@ type Change struct {
 // Compare lists every difference between t and the files under root, in
 // path order. It changes nothing.
 func Compare(root string, t Tree) ([]Change, error) {
+	if err := checkPaths(t); err != nil {
+		return nil, err
+	}
 	envs := sortedKeys(t.Envs)
 	perEnv := make([][]Change, len(envs))
 	err := forEach(len(envs), func(i int) (err error) {
@@ -185,6 +188,9 @@ type Result struct {
 // out/.lexgen.lock keeps two renders from interleaving.
 func Write(root string, t Tree) (Result, error) {
 	var res Result
+	if err := checkPaths(t); err != nil {
+		return res, err
+	}
 	out, err := openDir(root, OutDir, true)
 	var link *linkError
 	if err != nil && !errors.As(err, &link) {
@@ -252,6 +258,28 @@ func Write(root string, t Tree) (Result, error) {
 		res.Shared = append(res.Shared, f.Path)
 	}
 	return res, nil
+}
+
+// checkPaths refuses a tree naming anything outside out/<env>/ (or, for a
+// shared file, outside the repository). The loader lets no such name
+// through; this keeps a mistake there from reaching the file system.
+func checkPaths(t Tree) error {
+	for env, files := range t.Envs {
+		if env == "" || strings.HasPrefix(env, ".") || strings.ContainsAny(env, `/\`) {
+			return fmt.Errorf("environment name %q cannot name a folder of out/", env)
+		}
+		for _, f := range files {
+			if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+				return fmt.Errorf("%s is not a path inside out/%s/", f.Path, env)
+			}
+		}
+	}
+	for _, f := range t.Shared {
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return fmt.Errorf("%s is not a path inside the repository", f.Path)
+		}
+	}
+	return nil
 }
 
 // writers is how many environments are compared and written at once: the
