@@ -15,12 +15,25 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"sigs.k8s.io/yaml"
+
+	"github.com/lexecon/lexgen/internal/cli"
 )
+
+// TestMain lets this test binary run as lexgen itself (FuzzEnvBytes runs
+// it as a process, so that lexgen's own limits, which end the process, and
+// a panic show as its exit code).
+func TestMain(m *testing.M) {
+	if os.Getenv("LEXGEN_GOLDEN_AS_LEXGEN") == "1" {
+		os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
 
 // FuzzEnvBytes gives lexgen arbitrary bytes as an environment file
 // (envs/staging.cue, which = 0) or as the shared file (envs/shared.cue,
-// which = 1) and renders. Whatever the bytes, lexgen must exit 0 or 1 (a
-// panic fails the fuzzer), touch nothing but out/ and
+// which = 1) and renders, as a process. Whatever the bytes, lexgen must exit
+// 0 or 1 (a panic exits 2; an evaluation past lexgen's time or memory limit
+// is ended with exit 1 by lexgen itself), touch nothing but out/ and
 // infrastructure/terraform/variables.tf, and nothing beside the repository;
 // on exit 1 create no out/; on exit 0 write only files that parse: HCL,
 // YAML, and bash (bash -n).
@@ -40,6 +53,7 @@ func FuzzEnvBytes(f *testing.F) {
 	f.Add(uint8(0), bytes.Replace(staging, []byte(`tag: "0.9.0"`), []byte(`tag: "0.9.0\n$(touch /tmp/pwned)"`), 1))
 	f.Add(uint8(1), []byte("package envs\n\n[Name=_]: {name: \"../../../tmp/x\"}\n"))
 	f.Add(uint8(1), []byte{})
+	f.Add(uint8(1), []byte("package envs\n\n_l: ["+strings.Repeat("1, ", 2000)+"]\n"))
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		parent := t.TempDir()
 		root := filepath.Join(parent, "repo")
@@ -51,9 +65,17 @@ func FuzzEnvBytes(f *testing.F) {
 			t.Fatal(err)
 		}
 		before := hashOutside(t, parent)
-		code, _, stderr := lexgen("-C", root, "render")
+		cmd := exec.Command(os.Args[0], "-C", root, "render")
+		cmd.Env = append(os.Environ(), "LEXGEN_GOLDEN_AS_LEXGEN=1")
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		if err != nil && cmd.ProcessState == nil {
+			t.Fatal(err) // not started
+		}
+		code, stderr := cmd.ProcessState.ExitCode(), errb.String()
 		if code != 0 && code != 1 {
-			t.Fatalf("exit %d, want 0 or 1\n%s", code, stderr)
+			t.Fatalf("exit %d (%v), want 0 or 1\n%s", code, err, stderr)
 		}
 		if after := hashOutside(t, parent); after != before {
 			t.Fatalf("render changed files outside out/ and variables.tf (exit %d)\n%s", code, stderr)
