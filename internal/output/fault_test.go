@@ -145,3 +145,16 @@ func TestNamesStayInOut(t *testing.T) {
 		t.Errorf("outside the repository: %q, %v, %d entries beside it", data, err, len(entries))
 	}
 }
+
+// TestSharedFileThatIsAFolder: a folder where a shared file belongs is
+// named as such.
+func TestSharedFileThatIsAFolder(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "infra", "vars.tf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	want := "infra/vars.tf is a folder where lexgen expects a file"
+	if _, err := Compare(root, tree("1")); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Compare: %v, want %q", err, want)
+	}
+}

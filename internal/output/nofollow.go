@@ -164,11 +164,11 @@ func (d *dir) readFile(name string) ([]byte, fs.FileMode, error) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, 0, &os.PathError{Op: "fstat", Path: d.join(name), Err: err}
 	}
-	if terr := d.typeError(name, uint32(st.Mode)&unix.S_IFMT); terr != nil || uint32(st.Mode)&unix.S_IFMT != unix.S_IFREG {
-		if terr == nil {
-			terr = &specialError{path: d.join(name), kind: "folder"}
+	if kind := uint32(st.Mode) & unix.S_IFMT; kind != unix.S_IFREG {
+		if terr := d.typeError(name, kind); terr != nil {
+			return nil, 0, terr
 		}
-		return nil, 0, terr
+		return nil, 0, fmt.Errorf("%s is a folder where lexgen expects a file", d.join(name))
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {
