@@ -39,7 +39,7 @@ check: ## fail if out/ is not what envs/ renders to
 # (golang/go#75804, fixed in Go 1.27). FUZZ_SCALE multiplies the counts.
 FUZZ_SCALE ?= 1
 FUZZ_TARGETS = FuzzTfvarsString:8000 FuzzShellQuote:2000 FuzzYAMLString:8000 FuzzRender:800 FuzzEscape:3000 \
-	FuzzEnvBytes:100
+	FuzzEnvBytes:50
 
 fuzz: ## run every fuzz target for its number of executions; failures land in the package's testdata/fuzz
 	@mkdir -p .cache/fuzz
