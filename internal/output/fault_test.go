@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -156,5 +157,34 @@ func TestSharedFileThatIsAFolder(t *testing.T) {
 	want := "infra/vars.tf is a folder where lexgen expects a file"
 	if _, err := Compare(root, tree("1")); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Compare: %v, want %q", err, want)
+	}
+}
+
+// TestHugeFileInOut: a 1.5 GB (sparse) file committed under out/ is
+// refused after reading at most maxFileSize+1 bytes of it, not read whole
+// into memory and printed.
+func TestHugeFileInOut(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Write(root, tree("1")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(root, "out/a/big.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1536 << 20); err != nil {
+		t.Skipf("no sparse file here: %v", err)
+	}
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = Compare(root, tree("1"))
+	runtime.ReadMemStats(&after)
+	want := "out/a/big.txt is larger than 16 MiB; lexgen renders no file that large: delete it and run 'lexgen render'"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Compare: %v, want %q", err, want)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 128<<20 {
+		t.Errorf("Compare allocated %d MiB", alloc>>20)
 	}
 }

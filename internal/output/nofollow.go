@@ -20,6 +20,11 @@ import (
 // symlink anywhere is refused: lexgen never reads, prints, writes or deletes
 // through one. The repository root itself is trusted (the user names it).
 
+// maxFileSize bounds what lexgen reads of one file it wrote: a committed
+// file far larger than any it renders (the largest is a few kilobytes) is
+// refused rather than read into memory and printed by diff.
+const maxFileSize = 16 << 20
+
 // linkError is a symbolic link where lexgen reads or writes.
 type linkError struct{ path string }
 
@@ -170,9 +175,12 @@ func (d *dir) readFile(name string) ([]byte, fs.FileMode, error) {
 		}
 		return nil, 0, fmt.Errorf("%s is a folder where lexgen expects a file", d.join(name))
 	}
-	data, err := io.ReadAll(f)
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, 0, err
+	}
+	if len(data) > maxFileSize {
+		return nil, 0, fmt.Errorf("%s is larger than %d MiB; lexgen renders no file that large: delete it and run 'lexgen render'", d.join(name), maxFileSize>>20)
 	}
 	return data, fs.FileMode(st.Mode & 0o777), nil
 }
