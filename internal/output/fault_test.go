@@ -188,3 +188,30 @@ func TestHugeFileInOut(t *testing.T) {
 		t.Errorf("Compare allocated %d MiB", alloc>>20)
 	}
 }
+
+// TestLeftoverSymlinkIsUnlinkedNotFollowed: a "leftover" in out/ that is a
+// symlink to a folder outside is removed as a link; the folder it points to
+// keeps its files.
+func TestLeftoverSymlinkIsUnlinkedNotFollowed(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "keep.txt"), []byte("k"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, OutDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, OutDir, tmpPrefix+"a-1")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(root, tree("1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(link); err == nil {
+		t.Error("the leftover link is still there")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "keep.txt")); err != nil {
+		t.Errorf("the folder outside lost its file: %v", err)
+	}
+}
