@@ -1,7 +1,7 @@
 # The habits of this repository, one line each. `make help` lists them.
 SHELL := bash
 GO ?= go
-CUE_FILES = $(shell git ls-files '*.cue' | grep -Ev '/(syntax-error|non-utf8-bytes|empty-file)/')
+CUE_FILES = $(shell git ls-files '*.cue' | grep -Ev '/(syntax-error|non-utf8-bytes|empty-file|cr-line-endings)/')
 
 .PHONY: help setup fmt vet test golden render check fuzz bench e2e ci
 
@@ -38,13 +38,14 @@ check: ## fail if out/ is not what envs/ renders to
 # run at its deadline with "context deadline exceeded" and no failing input
 # (golang/go#75804, fixed in Go 1.27). FUZZ_SCALE multiplies the counts.
 FUZZ_SCALE ?= 1
-FUZZ_TARGETS = FuzzTfvarsString:8000 FuzzShellQuote:2000 FuzzYAMLString:8000 FuzzRender:800 FuzzEscape:3000
+FUZZ_TARGETS = FuzzTfvarsString:8000 FuzzShellQuote:2000 FuzzYAMLString:8000 FuzzRender:800 FuzzEscape:3000 \
+	FuzzEnvBytes:50
 
 fuzz: ## run every fuzz target for its number of executions; failures land in the package's testdata/fuzz
 	@mkdir -p .cache/fuzz
 	@for tc in $(FUZZ_TARGETS); do \
 		t=$${tc%%:*}; n=$$(( $${tc##*:} * $(FUZZ_SCALE) )); log=.cache/fuzz/$$t.log; \
-		pkg=./$$(dirname "$$(grep -rl --include='*_test.go' "^func $$t(" internal | head -1)"); \
+		pkg=./$$(dirname "$$(grep -rl --include='*_test.go' "^func $$t(" internal golden | head -1)"); \
 		start=$$(date +%s); \
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$t\$$" -fuzztime $${n}x >$$log 2>&1; rc=$$?; \
 		echo "$$t: $$n execs in $$(( $$(date +%s) - start )) s"; \

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -52,6 +51,8 @@ type Repo struct {
 	files  map[string]*ast.File // environment files, parsed, by relative name
 	diags  Diagnostics          // problems found while discovering
 
+	sources map[string][]byte // every file of envs/ as read (see Sources)
+
 	pricesOnce sync.Once
 	prices     *model.Prices
 	pricesErr  error
@@ -66,7 +67,7 @@ func Open(root string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Repo{Root: abs, envs: map[string]string{}, files: map[string]*ast.File{}}
+	r := &Repo{Root: abs, envs: map[string]string{}, files: map[string]*ast.File{}, sources: map[string][]byte{}}
 	paths, err := filepath.Glob(filepath.Join(abs, EnvsDir, "*.cue"))
 	if err != nil {
 		return nil, err
@@ -78,17 +79,15 @@ func Open(root string) (*Repo, error) {
 	firstDef := map[string]string{} // name -> position of its first definition
 	for _, p := range paths {
 		rel := filepath.ToSlash(filepath.Join(EnvsDir, filepath.Base(p)))
-		src, err := os.ReadFile(p)
+		src, ds, err := readSource(abs, filepath.Base(p))
 		if err != nil {
 			return nil, err
 		}
-		if len(src) > MaxFileSize {
-			r.diags = append(r.diags, Diagnostic{
-				Message:   fmt.Sprintf("%s is %d bytes; a file in envs/ may hold at most %d (one environment is a few kilobytes)", rel, len(src), MaxFileSize),
-				Positions: []string{rel + ":1:1"},
-			})
+		r.diags = append(r.diags, ds...)
+		if src == nil {
 			continue
 		}
+		r.sources[rel] = src
 		f, err := parser.ParseFile(p, src)
 		if err != nil {
 			r.diags = append(r.diags, fromCUE(abs, err)...)

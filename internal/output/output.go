@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -51,6 +52,9 @@ type Change struct {
 // Compare lists every difference between t and the files under root, in
 // path order. It changes nothing.
 func Compare(root string, t Tree) ([]Change, error) {
+	if err := checkPaths(t); err != nil {
+		return nil, err
+	}
 	envs := sortedKeys(t.Envs)
 	perEnv := make([][]Change, len(envs))
 	err := forEach(len(envs), func(i int) (err error) {
@@ -78,7 +82,7 @@ func Compare(root string, t Tree) ([]Change, error) {
 		}
 	}
 	for _, f := range t.Shared {
-		old, err := os.ReadFile(filepath.Join(root, f.Path))
+		old, err := readBeneath(root, f.Path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			changes = append(changes, Change{Kind: Missing, Path: f.Path, New: f.Data})
@@ -94,7 +98,7 @@ func Compare(root string, t Tree) ([]Change, error) {
 
 // compareDir compares the files under root/dir with want.
 func compareDir(root, dir string, want []render.File) ([]Change, error) {
-	have, err := readTree(filepath.Join(root, dir))
+	have, err := readTree(root, filepath.ToSlash(dir))
 	if err != nil {
 		return nil, err
 	}
@@ -142,52 +146,28 @@ type diskFile struct {
 // executable is the one permission bit Git records, and so the one compared.
 func executable(m fs.FileMode) bool { return m&0o100 != 0 }
 
-// readTree reads every regular file under dir, keyed by its slash-separated
-// path relative to dir. A missing dir is an empty tree.
-func readTree(dir string) (map[string]diskFile, error) {
-	files := map[string]diskFile{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == dir {
-				return filepath.SkipDir
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = diskFile{data: data, mode: info.Mode().Perm()}
-		return nil
-	})
-	return files, err
-}
-
 // staleEnvs lists entries of out/ that no environment renders. Entries whose
 // name starts with a dot are lexgen's own bookkeeping and never stale.
 func staleEnvs(root string, t Tree) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(root, OutDir))
+	out, err := openDir(root, OutDir, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	defer out.Close()
+	names, err := out.names()
+	if err != nil {
+		return nil, err
+	}
 	var stale []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
+	for _, name := range names {
+		if strings.HasPrefix(name, ".") {
 			continue
 		}
-		if _, ok := t.Envs[e.Name()]; !ok {
-			stale = append(stale, e.Name())
+		if _, ok := t.Envs[name]; !ok {
+			stale = append(stale, name)
 		}
 	}
 	return stale, nil
@@ -208,16 +188,24 @@ type Result struct {
 // out/.lexgen.lock keeps two renders from interleaving.
 func Write(root string, t Tree) (Result, error) {
 	var res Result
-	out := filepath.Join(root, OutDir)
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := checkPaths(t); err != nil {
+		return res, err
+	}
+	out, err := openDir(root, OutDir, true)
+	var link *linkError
+	if err != nil && !errors.As(err, &link) {
 		return res, fmt.Errorf("cannot create %s: %w", OutDir, err)
 	}
+	if err != nil {
+		return res, err
+	}
+	defer out.Close()
 	unlock, err := lock(out)
 	if err != nil {
 		return res, err
 	}
 	defer unlock()
-	if err := removeLeftovers(out); err != nil {
+	if err := removeLeftovers(root, out); err != nil {
 		return res, err
 	}
 	envs := sortedKeys(t.Envs)
@@ -225,7 +213,7 @@ func Write(root string, t Tree) (Result, error) {
 	err = forEach(len(envs), func(i int) error {
 		cs, err := compareDir(root, filepath.Join(OutDir, envs[i]), t.Envs[envs[i]])
 		if err == nil && len(cs) > 0 {
-			err = replaceDir(out, envs[i], t.Envs[envs[i]])
+			err = replaceDir(root, out, envs[i], t.Envs[envs[i]])
 			written[i] = err == nil
 		}
 		return err
@@ -246,23 +234,52 @@ func Write(root string, t Tree) (Result, error) {
 			return res, err
 		}
 		for _, name := range stale {
-			if err := removeAtomically(out, name); err != nil {
+			// Refuses a symlink, FIFO or device in it, as Compare does.
+			if _, err := readTree(root, OutDir+"/"+name); err != nil {
+				return res, err
+			}
+			if err := removeAtomically(root, out, name); err != nil {
 				return res, err
 			}
 			res.Removed = append(res.Removed, OutDir+"/"+name)
 		}
 	}
 	for _, f := range t.Shared {
-		p := filepath.Join(root, f.Path)
-		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, f.Data) {
+		old, err := readBeneath(root, f.Path)
+		if err == nil && bytes.Equal(old, f.Data) {
 			continue
 		}
-		if err := writeFileAtomically(p, f.Data); err != nil {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return res, err
+		}
+		if err := writeFileAtomically(root, f.Path, f.Data); err != nil {
 			return res, err
 		}
 		res.Shared = append(res.Shared, f.Path)
 	}
 	return res, nil
+}
+
+// checkPaths refuses a tree naming anything outside out/<env>/ (or, for a
+// shared file, outside the repository). The loader lets no such name
+// through; this keeps a mistake there from reaching the file system.
+func checkPaths(t Tree) error {
+	for env, files := range t.Envs {
+		if env == "" || strings.HasPrefix(env, ".") || strings.ContainsAny(env, `/\`) {
+			return fmt.Errorf("environment name %q cannot name a folder of out/", env)
+		}
+		for _, f := range files {
+			if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+				return fmt.Errorf("%s is not a path inside out/%s/", f.Path, env)
+			}
+		}
+	}
+	for _, f := range t.Shared {
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return fmt.Errorf("%s is not a path inside the repository", f.Path)
+		}
+	}
+	return nil
 }
 
 // writers is how many environments are compared and written at once: the
@@ -295,27 +312,49 @@ func forEach(n int, f func(i int) error) error {
 // lock is held were left by a render that was killed.
 const tmpPrefix = ".lexgen-tmp-"
 
-func removeLeftovers(out string) error {
-	entries, err := os.ReadDir(out)
+// removeLeftovers deletes lexgen's temporary folders in out/. One it
+// cannot delete is an error now and at every later render, until a person
+// deletes it: nothing is ever left behind silently.
+func removeLeftovers(root string, out *dir) error {
+	names, err := out.names()
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tmpPrefix) {
-			if err := os.RemoveAll(filepath.Join(out, e.Name())); err != nil {
-				return fmt.Errorf("cannot remove a leftover of an earlier render: %w", err)
+	for _, name := range names {
+		if strings.HasPrefix(name, tmpPrefix) {
+			// os.RemoveAll unlinks a symlink, never what it points to.
+			if err := removeAll(filepath.Join(root, OutDir, name)); err != nil {
+				return fmt.Errorf("cannot remove %s, a leftover of an earlier render: %v; delete it by hand", out.join(name), cause(err))
 			}
 		}
 	}
 	return nil
 }
 
-func replaceDir(out, env string, files []render.File) error {
-	tmp, err := os.MkdirTemp(out, tmpPrefix+env+"-")
-	if err != nil {
-		return fmt.Errorf("cannot write into %s: %w", out, err)
+// cause is the reason of a file-system error, without the absolute path
+// that the message already names relative to the repository.
+func cause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
-	defer os.RemoveAll(tmp) // after the swap it holds the old folder
+	return err
+}
+
+// replaceDir renders files into a temporary folder in out/ and swaps it
+// with out/<env> in one rename; the previous rendering, then in the
+// temporary folder, is deleted, and failing to delete it is an error.
+func replaceDir(root string, out *dir, env string, files []render.File) (err error) {
+	tmp, err := os.MkdirTemp(filepath.Join(root, OutDir), tmpPrefix+env+"-")
+	if err != nil {
+		return fmt.Errorf("cannot write into %s: %w", OutDir, err)
+	}
+	tmpName := filepath.Base(tmp)
+	defer func() {
+		if rerr := removeAll(tmp); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("cannot remove %s (the previous %s, swapped out by this render): %v; delete it by hand", out.join(tmpName), out.join(env), cause(rerr)))
+		}
+	}()
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
@@ -337,13 +376,12 @@ func replaceDir(out, env string, files []render.File) error {
 			}
 		}
 	}
-	dst := filepath.Join(out, env)
-	err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dst, unix.RENAME_EXCHANGE)
+	err = exchange(out.fd(), tmpName, env)
 	if errors.Is(err, unix.ENOENT) {
-		err = os.Rename(tmp, dst) // the first render of this environment
+		err = unix.Renameat(out.fd(), tmpName, out.fd(), env) // the first render of this environment
 	}
 	if err != nil {
-		return fmt.Errorf("cannot move the new %s into place: %w", dst, err)
+		return fmt.Errorf("cannot move the new %s into place: %w", out.join(env), err)
 	}
 	return nil
 }
@@ -356,25 +394,38 @@ var umask = func() fs.FileMode {
 	return fs.FileMode(m)
 }()
 
-// removeAtomically renames a folder out of sight before deleting it, so it
-// is either there whole or gone.
-func removeAtomically(out, name string) error {
-	tmp, err := os.MkdirTemp(out, tmpPrefix+"gone-")
+// removeAtomically renames an entry of out/ out of sight before deleting
+// it, so it is either there whole or gone; failing to delete it is an error.
+func removeAtomically(root string, out *dir, name string) (err error) {
+	tmp, err := os.MkdirTemp(filepath.Join(root, OutDir), tmpPrefix+"gone-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	if err := os.Rename(filepath.Join(out, name), filepath.Join(tmp, name)); err != nil {
-		return fmt.Errorf("cannot remove %s: %w", filepath.Join(out, name), err)
+	defer func() {
+		if rerr := removeAll(tmp); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("cannot remove %s (holding %s, of an environment that no longer exists): %v; delete it by hand", out.join(filepath.Base(tmp)), out.join(name), cause(rerr)))
+		}
+	}()
+	if err := unix.Renameat(out.fd(), name, out.fd(), filepath.Base(tmp)+"/"+name); err != nil {
+		return fmt.Errorf("cannot remove %s: %w", out.join(name), err)
 	}
 	return nil
 }
 
-func writeFileAtomically(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+// writeFileAtomically writes rel (a slash path under root) through a
+// temporary file renamed over it; no folder on the way may be a symlink.
+func writeFileAtomically(root, rel string, data []byte) error {
+	d, err := openDir(root, path.Dir(rel), true)
+	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".lexgen-*")
+	defer d.Close()
+	if kind, err := d.kind(path.Base(rel)); err == nil {
+		if err := d.typeError(path.Base(rel), kind); err != nil {
+			return err
+		}
+	}
+	f, err := os.CreateTemp(filepath.Join(root, filepath.FromSlash(path.Dir(rel))), ".lexgen-*")
 	if err != nil {
 		return err
 	}
@@ -390,17 +441,18 @@ func writeFileAtomically(p string, data []byte) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), p)
+	return unix.Renameat(d.fd(), filepath.Base(f.Name()), d.fd(), path.Base(rel))
 }
 
 // lock takes an exclusive lock on out/.lexgen.lock, waiting for another
 // render to finish.
-func lock(out string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(out, ".lexgen.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+func lock(out *dir) (func(), error) {
+	fd, err := unix.Openat(out.fd(), ".lexgen.lock", unix.O_CREAT|unix.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("cannot write into %s: %w", out, err)
+		return nil, out.explain(".lexgen.lock", "create", err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+	f := os.NewFile(uintptr(fd), out.join(".lexgen.lock"))
+	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cannot lock %s: %w", f.Name(), err)
 	}
@@ -415,3 +467,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// removeAll is os.RemoveAll; tests replace it to make a removal fail.
+var removeAll = os.RemoveAll

@@ -1,0 +1,134 @@
+package load
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// envsFileName is what a file in envs/ may be called: names that differ
+// only in case (Staging.cue, staging.cue) are one file on a case-insensitive
+// file system (macOS, Windows), and a checkout there keeps only one of them,
+// so no name with an upper-case or non-ASCII letter is allowed at all.
+var envsFileName = regexp.MustCompile(`^[a-z0-9._-]+\.cue$`)
+
+// readSource reads the file envs/<name> of the repository at root (an
+// absolute path), as untrusted input: it must be a regular file (a FIFO
+// would block every command, a device such as /dev/zero never ends, a
+// symlink may point outside the repository), at most MaxFileSize bytes
+// counted on what is read (not on a stat, which a file growing or a
+// /proc-style file can defeat), with LF or CRLF line endings.
+//
+// Problems with the file are diagnostics, reported with the others; the
+// bytes are nil when the file cannot be used at all. A folder lexgen cannot
+// read is an error.
+func readSource(root, name string) ([]byte, Diagnostics, error) {
+	rel := EnvsDir + "/" + name
+	// A bad name is reported beside what the file says, not instead of it.
+	var named Diagnostics
+	if !envsFileName.MatchString(name) {
+		why := "other characters (spaces, accented or look-alike letters) name one file on one system and two on another"
+		if lower := strings.ToLower(name); lower != name {
+			why = fmt.Sprintf("on a case-insensitive file system (macOS, Windows) %s and %s are one file, and a checkout there keeps only one of them", name, lower)
+		}
+		named = Diagnostics{{
+			Message:   fmt.Sprintf("%s: a file name in envs/ may hold only the lower-case letters a-z, digits, '-', '_' and '.': %s; rename it", rel, why),
+			Positions: []string{rel + ":1:1"},
+		}}
+	}
+	refuse := func(pos, format string, args ...any) ([]byte, Diagnostics, error) {
+		return nil, append(named, Diagnostic{Message: fmt.Sprintf(format, args...), Positions: []string{pos}}), nil
+	}
+	dirfd, err := unix.Open(filepath.Join(root, EnvsDir), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		var st unix.Stat_t
+		if unix.Lstat(filepath.Join(root, EnvsDir), &st) == nil && uint32(st.Mode)&unix.S_IFMT == unix.S_IFLNK {
+			return nil, nil, fmt.Errorf("%s is a symbolic link; lexgen reads environments only from a folder envs/ in the repository", EnvsDir)
+		}
+		return nil, nil, &os.PathError{Op: "open", Path: filepath.Join(root, EnvsDir), Err: err}
+	}
+	defer unix.Close(dirfd)
+	// Look before opening, so that opening has no side effect (a device's
+	// open may rewind a tape or hang up a line); then check what was opened.
+	var st unix.Stat_t
+	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return nil, nil, &os.PathError{Op: "lstat", Path: filepath.Join(root, EnvsDir, name), Err: err}
+	}
+	if msg := notRegular(uint32(st.Mode)); msg != "" {
+		return refuse(rel+":1:1", "%s is %s; lexgen reads only regular files in envs/", rel, msg)
+	}
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ELOOP) {
+		return refuse(rel+":1:1", "%s is %s; lexgen reads only regular files in envs/", rel, notRegular(unix.S_IFLNK))
+	}
+	if err != nil {
+		return nil, nil, &os.PathError{Op: "open", Path: filepath.Join(root, EnvsDir, name), Err: err}
+	}
+	f := os.NewFile(uintptr(fd), filepath.Join(root, EnvsDir, name))
+	defer f.Close()
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, nil, &os.PathError{Op: "fstat", Path: f.Name(), Err: err}
+	}
+	if msg := notRegular(uint32(st.Mode)); msg != "" {
+		return refuse(rel+":1:1", "%s is %s; lexgen reads only regular files in envs/", rel, msg)
+	}
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(src) > MaxFileSize {
+		return refuse(rel+":1:1", "%s is larger than %d bytes, the most a file in envs/ may hold (one environment is a few kilobytes)", rel, MaxFileSize)
+	}
+	if i := loneCR(src); i >= 0 {
+		line := bytes.Count(src[:i], []byte{'\n'}) + 1
+		col := i - bytes.LastIndexByte(src[:i], '\n')
+		return refuse(fmt.Sprintf("%s:%d:%d", rel, line, col), "%s has a carriage return (CR) that is not followed by a line feed (LF): lexgen reads LF or CRLF line endings only, and CUE reads a CR-only file as one line; convert the file to LF line endings", rel)
+	}
+	return src, named, nil
+}
+
+// notRegular describes a file mode that is not a regular file's ("a named
+// pipe (FIFO)"), or returns "".
+func notRegular(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return ""
+	case unix.S_IFLNK:
+		return "a symbolic link (it could point outside the repository or at a device)"
+	case unix.S_IFDIR:
+		return "a folder"
+	case unix.S_IFIFO:
+		return "a named pipe (FIFO)"
+	case unix.S_IFSOCK:
+		return "a socket"
+	default:
+		return "a device"
+	}
+}
+
+// loneCR is the offset of the first CR not followed by LF, or -1.
+func loneCR(src []byte) int {
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(src[i:], '\r')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+1 == len(src) || src[i+1] != '\n' {
+			return i
+		}
+	}
+}
+
+// Sources is every file of envs/ that Open read, by its slash path relative
+// to the root (envs/production.cue), exactly as read and checked. Evaluate
+// these bytes (a cue/load Overlay), not the files on disk again, which may
+// have changed since, or be a FIFO by now. The map is not to be changed.
+func (r *Repo) Sources() map[string][]byte { return r.sources }
