@@ -143,3 +143,26 @@ func TestSchemaFilesOutsideSchemaRefused(t *testing.T) {
 		t.Errorf("a schema file at the root: diagnostics %q, want one at %s saying it lies outside schema/", ds.Error(), want)
 	}
 }
+
+// TestEvaluatesWhatWasRead: the files checked when the repository was
+// opened are the files evaluated, even if the disk changes in between.
+func TestEvaluatesWhatWasRead(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"cue.mod", "schema", "envs"} {
+		if err := modeltest.CopyDir(filepath.Join("..", "..", d), filepath.Join(root, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"staging.cue", "shared.cue"} {
+		if err := os.WriteFile(filepath.Join(root, "envs", f), []byte("package envs\n\nstaging: tier: 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ds := r.Load(r.Names()); len(ds) > 0 {
+		t.Errorf("files changed on disk after Open reached the evaluation:\n%s", ds.Error())
+	}
+}

@@ -329,8 +329,14 @@ func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
 	if err != nil {
 		return nil, Diagnostics{{Path: name, Message: "cannot bind to the schema: " + err.Error()}}
 	}
+	// Every file of envs/ comes from the bytes Open read and checked, never
+	// from the disk again: what was checked is what is evaluated.
+	overlay := map[string]load.Source{bindPath: load.FromBytes(src)}
+	for rel, b := range r.sources {
+		overlay[filepath.Join(r.Root, filepath.FromSlash(rel))] = load.FromBytes(b)
+	}
 	args := append(append([]string(nil), r.shared...), file, filepath.Join(EnvsDir, bindingName))
-	insts := load.Instances(args, &load.Config{Dir: r.Root, Overlay: map[string]load.Source{bindPath: load.FromBytes(src)}})
+	insts := load.Instances(args, &load.Config{Dir: r.Root, Overlay: overlay})
 	if len(insts) != 1 {
 		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %s gave %d CUE instances, want 1", file, len(insts))}}
 	}
