@@ -14,12 +14,13 @@ import (
 // the schema, and the reviewer also needs the environment's own line.
 //
 // Of several fields on the way (cluster: publicAccessCidrs: [...] and, later,
-// cluster: nodes: {...}), the one that reaches deepest along path wins.
+// cluster: nodes: {...}), the one that reaches deepest along path wins (the
+// last of equally deep ones).
 func where(f *ast.File, path []string) token.Pos {
 	var best token.Pos
 	bestDepth := 0
 	set := func(p token.Pos, depth int) {
-		if depth > bestDepth {
+		if depth >= bestDepth {
 			best, bestDepth = p, depth
 		}
 	}
