@@ -246,7 +246,8 @@ func overlap(daily, weekly window) bool {
 // environment's name against AWS's rules. The schema bounds each part
 // (service a DNS label of at most 63 characters, the name at most 24), so
 // the EKS cluster name (at most 100 characters, letters, digits, - and _)
-// always fits; the others may not.
+// always fits, and the RDS identifier never ends with a hyphen (it ends
+// with the name, which does not); the other rules may fail.
 func awsNames(e *model.Environment, add func(path string, warning bool, format string, args ...any)) {
 	id := e.DBIdentifier()
 	switch {
