@@ -33,6 +33,7 @@ func Environment(e *model.Environment) []Finding {
 	add := func(path string, warning bool, format string, args ...any) {
 		fs = append(fs, Finding{Path: e.Name + "." + path, Message: fmt.Sprintf(format, args...), Warning: warning})
 	}
+	values(e, add)
 	req, lim := e.App.Resources.Requests, e.App.Resources.Limits
 	reqCPU, reqMem := quantity(req.CPU), quantity(req.Memory)
 	limCPU, limMem := quantity(lim.CPU), quantity(lim.Memory)

@@ -9,7 +9,7 @@ import (
 
 func env() *model.Environment {
 	return &model.Environment{
-		Name: "x", Tier: "non-production",
+		Name: "x", Tier: "non-production", Service: "lexecon",
 		Cluster:  model.Cluster{Nodes: model.NodeGroup{InstanceType: "t3.small", Desired: 2, Min: 2, Max: 3}},
 		Database: model.Database{MultiAZ: true},
 		App: model.App{
@@ -60,23 +60,23 @@ func TestCrossChecks(t *testing.T) {
 		{"single-AZ with a short RTO", func(e *model.Environment) { e.Database.MultiAZ = false }, "warning x.recovery.rtoMinutes"},
 		{"spot types on demand", func(e *model.Environment) { e.Cluster.Nodes.SpotInstanceTypes = []string{"t3.large"} }, "error x.cluster.nodes.spotInstanceTypes"},
 		{"a night size that holds the minimum", func(e *model.Environment) {
-			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "20:00", UpAt: "07:00", NightSize: 1}
+			e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "UTC", DownAt: "20:00", UpAt: "07:00", NightSize: 1}
 		}, ""},
 		// 0 nodes hold nothing.
 		{"night size zero", func(e *model.Environment) {
-			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "20:00", UpAt: "07:00", NightSize: 0}
+			e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "UTC", DownAt: "20:00", UpAt: "07:00", NightSize: 0}
 		}, "error x.cluster.nodes.schedule.nightSize"},
 		// 1 x (2 GiB - 1 GiB) = 1 GiB < 2 x 600Mi
 		{"night size below the HPA minimum", func(e *model.Environment) {
 			e.App.Resources.Requests.Memory = "600Mi"
 			e.App.Resources.Limits.Memory = "1Gi"
-			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "20:00", UpAt: "07:00", NightSize: 1}
+			e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "UTC", DownAt: "20:00", UpAt: "07:00", NightSize: 1}
 		}, "warning x.cluster.nodes.desired, error x.cluster.nodes.schedule.nightSize"},
 		{"night size not below min", func(e *model.Environment) {
-			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "20:00", UpAt: "07:00", NightSize: 2}
+			e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "UTC", DownAt: "20:00", UpAt: "07:00", NightSize: 2}
 		}, "error x.cluster.nodes.schedule.nightSize"},
 		{"down and up at once", func(e *model.Environment) {
-			e.Cluster.Nodes.Schedule = &model.Schedule{DownAt: "07:00", UpAt: "07:00", NightSize: 1}
+			e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "UTC", DownAt: "07:00", UpAt: "07:00", NightSize: 1}
 		}, "error x.cluster.nodes.schedule"},
 		{"storage maximum not above", func(e *model.Environment) {
 			e.Database.AllocatedStorageGiB = 50

@@ -232,9 +232,12 @@ func (g *globals) loadChecked(r *load.Repo, names []string) (*loaded, load.Diagn
 		return nil, diags, nil
 	}
 	var errs, warnings load.Diagnostics
+	// Across checks only the environments loaded: all of them when none
+	// is named, as in CI.
+	across := check.Across(envs)
 	for _, e := range envs {
 		var ds load.Diagnostics
-		for _, f := range check.Environment(e) {
+		for _, f := range append(check.Environment(e), across[e.Name]...) {
 			ds = append(ds, load.Diagnostic{Path: f.Path, Message: f.Message, Warning: f.Warning})
 		}
 		for _, d := range r.Locate(e.Source, ds) {

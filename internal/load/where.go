@@ -12,10 +12,20 @@ import (
 // the deepest enclosing field it does set. CUE reports the positions of the
 // constraints that failed; for a policy failing on a default, that is only
 // the schema, and the reviewer also needs the environment's own line.
+//
+// Of several fields on the way (cluster: publicAccessCidrs: [...] and, later,
+// cluster: nodes: {...}), the one that reaches deepest along path wins (the
+// last of equally deep ones).
 func where(f *ast.File, path []string) token.Pos {
 	var best token.Pos
-	var walk func(decls []ast.Decl, path []string)
-	walk = func(decls []ast.Decl, path []string) {
+	bestDepth := 0
+	set := func(p token.Pos, depth int) {
+		if depth >= bestDepth {
+			best, bestDepth = p, depth
+		}
+	}
+	var walk func(decls []ast.Decl, path []string, depth int)
+	walk = func(decls []ast.Decl, path []string, depth int) {
 		if len(path) == 0 {
 			return
 		}
@@ -28,32 +38,32 @@ func where(f *ast.File, path []string) token.Pos {
 			if err != nil || name != path[0] {
 				continue
 			}
-			best = fd.Label.Pos()
-			walkExpr(fd.Value, path[1:], &best, walk)
+			set(fd.Label.Pos(), depth+1)
+			walkExpr(fd.Value, path[1:], depth+1, set, walk)
 		}
 	}
-	walk(f.Decls, path)
+	walk(f.Decls, path, 0)
 	return best
 }
 
-func walkExpr(e ast.Expr, path []string, best *token.Pos, walk func([]ast.Decl, []string)) {
+func walkExpr(e ast.Expr, path []string, depth int, set func(token.Pos, int), walk func([]ast.Decl, []string, int)) {
 	if len(path) == 0 {
 		return
 	}
 	switch x := e.(type) {
 	case *ast.StructLit:
-		walk(x.Elts, path)
+		walk(x.Elts, path, depth)
 	case *ast.BinaryExpr: // schema.#X & {...}
-		walkExpr(x.X, path, best, walk)
-		walkExpr(x.Y, path, best, walk)
+		walkExpr(x.X, path, depth, set, walk)
+		walkExpr(x.Y, path, depth, set, walk)
 	case *ast.ParenExpr:
-		walkExpr(x.X, path, best, walk)
+		walkExpr(x.X, path, depth, set, walk)
 	case *ast.ListLit:
 		i, err := strconv.Atoi(path[0])
 		if err != nil || i < 0 || i >= len(x.Elts) {
 			return
 		}
-		*best = x.Elts[i].Pos()
-		walkExpr(x.Elts[i], path[1:], best, walk)
+		set(x.Elts[i].Pos(), depth+1)
+		walkExpr(x.Elts[i], path[1:], depth+1, set, walk)
 	}
 }

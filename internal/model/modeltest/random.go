@@ -51,6 +51,18 @@ func subnets(r *rand.Rand, region string) []model.Subnet {
 	return out
 }
 
+// maintenanceWindow is an hour on the given day that starts half an hour
+// after a daily backup window of hour:00 to hour+1:00 ends, so the two never
+// overlap (RDS refuses that); it may run past midnight into the next day.
+func maintenanceWindow(day, hour int) string {
+	at := func(m int) string {
+		m %= 7 * 24 * 60
+		return fmt.Sprintf("%s:%02d:%02d", days[m/(24*60)], m/60%24, m%60)
+	}
+	start := day*24*60 + (hour+1)*60 + 30
+	return at(start) + "-" + at(start+60)
+}
+
 // Random returns an environment named name that satisfies the schema; about
 // a third are production-tier, with the production policies met.
 func Random(r *rand.Rand, name string) *model.Environment {
@@ -94,7 +106,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			AllocatedStorageGiB: between(r, 20, 500), MultiAZ: prod || r.Intn(2) == 0,
 			BackupRetentionDays: retention,
 			BackupWindow:        fmt.Sprintf("%02d:00-%02d:00", hour, hour+1),
-			MaintenanceWindow:   fmt.Sprintf("%s:%02d:30-%s:%02d:30", pick(r, days), hour, pick(r, days), hour),
+			MaintenanceWindow:   maintenanceWindow(r.Intn(7), hour),
 			DeletionProtection:  prod || r.Intn(2) == 0, StorageEncrypted: true, ForceTLS: true,
 			FinalSnapshot: prod || r.Intn(2) == 0, CopyTagsToSnapshot: r.Intn(4) != 0,
 			MonitoringIntervalSeconds: pick(r, monitoring), LogRetentionDays: pick(r, logRetention), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
