@@ -110,6 +110,7 @@ const (
 	stagingARN    = "arn:aws:eks:us-east-1:123456789012:cluster/lexecon-staging"
 	productionARN = "arn:aws:eks:us-east-1:123456789012:cluster/lexecon-production"
 	viewContext   = "kubectl config view --minify -o jsonpath={.contexts[0].context.cluster}"
+	viewOps       = "kubectl config view --minify --context ops -o jsonpath={.contexts[0].context.cluster}"
 )
 
 func expect(t *testing.T, r scriptRun, code int, calls []string, stderr ...string) {
@@ -191,9 +192,14 @@ func TestDeployScript(t *testing.T) {
 		r := runScript(t, "staging", "deploy.sh", "", base(""))
 		expect(t, r, 3, []string{viewContext}, "points at cluster 'none'")
 	})
+	t.Run("an explicit context at another cluster", func(t *testing.T) {
+		r := runScript(t, "staging", "deploy.sh", "", base(productionARN), "--context", "ops", "--direct")
+		expect(t, r, 3, []string{viewOps}, "kube context ops points at cluster '"+productionARN+"', not at "+stagingARN)
+	})
 	t.Run("an explicit context", func(t *testing.T) {
-		r := runScript(t, "staging", "deploy.sh", "", base("whatever"), "--context", "ops", "--direct")
+		r := runScript(t, "staging", "deploy.sh", "", base(stagingARN), "--context", "ops", "--direct")
 		expect(t, r, 0, []string{
+			viewOps,
 			"kubectl --context ops diff -k " + stagingKust,
 			"kubectl --context ops apply --server-side --field-manager=lexgen -k " + stagingKust,
 			"kubectl --context ops --namespace staging rollout status deployment/lexecon-staging --timeout 5m",

@@ -75,7 +75,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"render", "../etc"}, 2, `unknown environment "../etc"`},
 		{[]string{"render", "--no-such-flag"}, 2, "unknown flag: --no-such-flag"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{[]string{"envs", "extra"}, 2, "unknown command"},
+		{[]string{"envs", "extra"}, 2, "envs takes no arguments"},
 		{[]string{"-C", filepath.Join(dir, "nowhere"), "validate"}, 1, "holds no .cue files"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

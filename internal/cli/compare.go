@@ -21,7 +21,7 @@ func newCompare(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "compare ENV_A ENV_B",
 		Short: "Show every model field that differs between two environments, and the cost difference",
-		Args:  cobra.ExactArgs(2),
+		Args:  exactArgs(2, "two environments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(cmd, format); err != nil {
 				return err

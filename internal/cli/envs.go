@@ -10,7 +10,7 @@ func newEnvs(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "envs",
 		Short: "List the environments defined in envs/",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := g.repo()
 			if err != nil {

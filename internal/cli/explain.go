@@ -16,7 +16,7 @@ func newExplain(g *globals) *cobra.Command {
 database.backupRetentionDays): the final value, every constraint and value that
 contributed to it (the schema's type and bounds, policies, shared defaults, the
 environment file) with file:line:col, and which one decided.`,
-		Args: cobra.ExactArgs(2),
+		Args: exactArgs(2, "an environment and a field path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(cmd, format); err != nil {
 				return err

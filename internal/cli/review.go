@@ -39,7 +39,7 @@ warnings. Secret references are masked. Environments the change does not
 affect are listed as unaffected; an added or removed environment lists
 every setting it has or had. With no base to be found, review stops
 (exit 2) instead of reporting that nothing changed.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := g.repo()
 			if err != nil {

@@ -47,7 +47,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "lexgen: "+ex.msg)
 		}
 		if ex.code == exitUsage {
-			fmt.Fprintf(stderr, "Run 'lexgen %s --help' for usage.\n", ex.cmd)
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", ex.cmd)
 		}
 		return ex.code
 	}
@@ -68,7 +68,25 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 func usageErr(cmd *cobra.Command, format string, args ...any) error {
-	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...), cmd: cmd.Name()}
+	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...), cmd: cmd.CommandPath()}
+}
+
+// Argument checks that say what the command takes, in its own words,
+// instead of cobra's "accepts 2 arg(s), received 1".
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErr(cmd, "%s takes no arguments (got %q)", cmd.Name(), args[0])
+	}
+	return nil
+}
+
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr(cmd, "%s needs %s: %s", cmd.Name(), what, cmd.UseLine())
+		}
+		return nil
+	}
 }
 
 func failed(format string, args ...any) error {
@@ -94,7 +112,9 @@ Exit codes: 0 success; 1 invalid input or out/ not current (nothing written);
 2 bad usage (unknown command, flag or environment).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionText(), // --version prints it as it is
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVarP(&g.dir, "dir", "C", "", "repository root (default: the nearest folder above the working directory holding cue.mod/ and envs/)")

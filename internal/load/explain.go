@@ -3,6 +3,7 @@ package load
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -42,10 +43,11 @@ func (r *Repo) Explain(name, path string) (*Explanation, Diagnostics) {
 	if ds != nil {
 		return nil, ds
 	}
-	full := cue.MakePath(append([]cue.Selector{cue.Str(name)}, cue.ParsePath(path).Selectors()...)...)
-	if err := cue.ParsePath(path).Err(); err != nil {
+	sel, err := fieldPath(path)
+	if err != nil {
 		return nil, Diagnostics{{Path: path, Message: "not a field path: " + err.Error()}}
 	}
+	full := cue.MakePath(append([]cue.Selector{cue.Str(name)}, sel...)...)
 	v := root.LookupPath(full)
 	if !v.Exists() {
 		return nil, Diagnostics{{Path: name + "." + path, Message: "the model has no such field"}}
@@ -135,4 +137,26 @@ func text(v cue.Value) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// fieldPath reads a field path as lexgen prints them (aws.nodeSubnets.0.zone,
+// list items by number) or as CUE writes them (aws.nodeSubnets[0].zone,
+// tags."a.b").
+func fieldPath(path string) ([]cue.Selector, error) {
+	if p := cue.ParsePath(path); p.Err() == nil {
+		return p.Selectors(), nil
+	}
+	var sel []cue.Selector
+	for _, part := range strings.Split(path, ".") {
+		if n, err := strconv.Atoi(part); err == nil && n >= 0 && strconv.Itoa(n) == part {
+			sel = append(sel, cue.Index(n))
+			continue
+		}
+		p := cue.ParsePath(part)
+		if p.Err() != nil || len(p.Selectors()) != 1 {
+			return nil, fmt.Errorf("%q is neither a field name nor a list position", part)
+		}
+		sel = append(sel, p.Selectors()...)
+	}
+	return sel, nil
 }
