@@ -17,9 +17,10 @@ fmt: ## format Go and CUE sources
 	gofmt -w $$(git ls-files '*.go')
 	$(GO) tool cue fmt $(CUE_FILES)
 
-vet: ## go vet, and fail on unformatted Go
+vet: ## go vet, fail on unformatted Go, and cue vet the schema on its own
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'run make fmt'; exit 1; }
 	$(GO) vet ./...
+	$(GO) tool cue vet ./schema
 
 test: vet ## vet, then every unit, golden, CLI and script test
 	$(GO) test -count=1 ./...
