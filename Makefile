@@ -1,7 +1,10 @@
 # The habits of this repository, one line each. `make help` lists them.
 SHELL := bash
 GO ?= go
-CUE_FILES = $(shell git ls-files '*.cue' | grep -Ev '/(syntax-error|non-utf8-bytes|empty-file|cr-line-endings)/')
+# Tracked files, NUL-separated, so names with spaces survive; the CUE files
+# leave out the golden cases that are broken on purpose.
+GO_FILES_Z  = git ls-files -z '*.go'
+CUE_FILES_Z = git ls-files -z '*.cue' | grep -zvE '/(syntax-error|non-utf8-bytes|empty-file|cr-line-endings)/'
 
 .PHONY: help setup fmt vet test golden render check fuzz bench e2e ci
 
@@ -13,12 +16,12 @@ setup: ## install the Debian packages the checks need: shellcheck, zstd (AWS pro
 		{ apt-get update -qq && apt-get install -y -qq shellcheck zstd bsdutils; }
 	@command -v terraform >/dev/null || { echo 'terraform is not on PATH: install Terraform >= 1.5'; exit 1; }
 
-fmt: ## format Go and CUE sources
-	gofmt -w $$(git ls-files '*.go')
-	$(GO) tool cue fmt $(CUE_FILES)
+fmt: ## format Go and CUE sources (lexgen fmt formats envs/ alone)
+	$(GO_FILES_Z) | xargs -0 gofmt -w
+	$(CUE_FILES_Z) | xargs -0 $(GO) tool cue fmt
 
 vet: ## go vet, fail on unformatted Go, and cue vet the schema on its own
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'run make fmt'; exit 1; }
+	@unformatted=$$($(GO_FILES_Z) | xargs -0 gofmt -l); test -z "$$unformatted" || { echo "$$unformatted"; echo 'run make fmt'; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool cue vet ./schema
 
