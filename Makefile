@@ -6,7 +6,7 @@ GO ?= go
 GO_FILES_Z  = git ls-files -z '*.go'
 CUE_FILES_Z = git ls-files -z '*.cue' | grep -zvE '/(syntax-error|non-utf8-bytes|empty-file|cr-line-endings)/'
 
-.PHONY: help setup fmt vet test golden render check fuzz bench e2e ci
+.PHONY: help setup fmt vet cross test golden render check fuzz bench e2e ci
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -25,8 +25,14 @@ vet: ## go vet, fail on unformatted Go, and cue vet the schema on its own
 	$(GO) vet ./...
 	$(GO) tool cue vet ./schema
 
-test: vet ## vet, then every unit, golden, CLI and script test
+test: vet cross ## vet, cross-builds, then every unit, golden, CLI and script test
 	$(GO) test -count=1 ./...
+
+# macOS is where most platform engineers run lexgen; Windows is not yet
+# supported (the no-follow reads and the atomic swap use POSIX calls).
+cross: ## build lexgen for macOS (arm64 and amd64)
+	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/lexgen
+	GOOS=darwin GOARCH=amd64 $(GO) build -o /dev/null ./cmd/lexgen
 
 golden: ## rewrite the golden files from what lexgen renders now; review the diff
 	$(GO) test ./golden -update
