@@ -72,15 +72,29 @@ bench: ## Go benchmarks, then lexgen against cue export for BENCH_N environments
 
 K8S_BIN = .cache/k8s/bin
 
-e2e: setup $(K8S_BIN)/.built ## Terraform against the real AWS provider; manifests against a real kube-apiserver
+ESO_DIR = .cache/eso
+
+e2e: setup $(K8S_BIN)/.built $(ESO_DIR)/.built ## Terraform against the real AWS provider; manifests against a real kube-apiserver and External Secrets
 	$(GO) test -tags e2e -count=1 ./e2e
 
-# kube-apiserver, kubectl and etcd, built once from tools/k8s (a few minutes)
-# into the git-ignored cache and reused while tools/k8s/go.sum is unchanged.
+# kube-apiserver, kube-controller-manager, kubectl and etcd, built once from
+# tools/k8s (a few minutes) into the git-ignored cache and reused while
+# tools/k8s/go.sum is unchanged.
 $(K8S_BIN)/.built: tools/k8s/go.mod tools/k8s/go.sum tools/k8s/cmd/etcd/main.go
 	mkdir -p $(K8S_BIN)
 	cd tools/k8s && $(GO) build -trimpath -ldflags='-s -w' -o ../../$(K8S_BIN)/ \
-		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl ./cmd/etcd
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+		k8s.io/kubernetes/cmd/kubectl ./cmd/etcd
+	touch $@
+
+# The External Secrets controller pinned in tools/eso, and the CRDs of that
+# same release (from its module), built once into the git-ignored cache.
+$(ESO_DIR)/.built: tools/eso/go.mod tools/eso/go.sum
+	mkdir -p $(ESO_DIR)/bin $(ESO_DIR)/crds
+	cd tools/eso && $(GO) build -trimpath -ldflags='-s -w' -o ../../$(ESO_DIR)/bin/ \
+		github.com/external-secrets/external-secrets
+	cp "$$(cd tools/eso && $(GO) list -m -f '{{.Dir}}' github.com/external-secrets/external-secrets)"/config/crds/bases/*.yaml \
+		$(ESO_DIR)/crds/
 	touch $@
 
 ci: setup test check fuzz e2e ## what .ci/run runs

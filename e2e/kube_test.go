@@ -23,8 +23,14 @@ import (
 var kube struct {
 	kubeconfig string
 	kubectl    string
-	stop       func()
+	// saPub verifies the service account tokens the apiserver issues.
+	saPub []byte
+	stop  func()
 }
+
+// saIssuer is the issuer of the apiserver's service account tokens; the
+// ESO check plans the module with it as the cluster's OIDC issuer.
+const saIssuer = "https://kubernetes.default.svc.cluster.local"
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -140,13 +146,14 @@ current-context: e2e
 		}
 	}
 	kube.kubeconfig = filepath.Join(dir, "kubeconfig")
+	kube.saPub = files["sa.pub"]
 	if err := start(apiBin,
 		"--etcd-servers", etcdURL,
 		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
 		"--secure-port", fmt.Sprint(secure), "--cert-dir", filepath.Join(dir, "certs"),
 		"--token-auth-file", filepath.Join(dir, "tokens.csv"),
 		"--authorization-mode", "RBAC",
-		"--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
+		"--service-account-issuer", saIssuer,
 		"--service-account-key-file", filepath.Join(dir, "sa.pub"),
 		"--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
 		"--service-cluster-ip-range", "10.0.0.0/24",

@@ -176,8 +176,29 @@ func plan(t *testing.T, env string) map[string]plannedResource {
 
 func planWith(t *testing.T, tfvars string) map[string]plannedResource {
 	t.Helper()
+	out := planJSON(t, module(t), tfvars)
+	var p struct {
+		PlannedValues struct {
+			RootModule struct {
+				Resources []plannedResource `json:"resources"`
+			} `json:"root_module"`
+		} `json:"planned_values"`
+	}
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatal(err)
+	}
+	res := map[string]plannedResource{}
+	for _, r := range p.PlannedValues.RootModule.Resources {
+		res[r.Address] = r
+	}
+	return res
+}
+
+// planJSON plans a copy of the module (dir) offline with one tfvars file
+// and returns `terraform show -json` of the plan.
+func planJSON(t *testing.T, dir, tfvars string) []byte {
+	t.Helper()
 	tf := need(t, "terraform", installTerraform)
-	dir := module(t)
 	if err := os.WriteFile(filepath.Join(dir, "offline_override.tf"), []byte(offlineOverride), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -196,21 +217,7 @@ func planWith(t *testing.T, tfvars string) map[string]plannedResource {
 	if err != nil {
 		t.Fatalf("terraform show: %v\n%s", err, errOut)
 	}
-	var p struct {
-		PlannedValues struct {
-			RootModule struct {
-				Resources []plannedResource `json:"resources"`
-			} `json:"root_module"`
-		} `json:"planned_values"`
-	}
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
-		t.Fatal(err)
-	}
-	res := map[string]plannedResource{}
-	for _, r := range p.PlannedValues.RootModule.Resources {
-		res[r.Address] = r
-	}
-	return res
+	return []byte(out)
 }
 
 // The seed's figures, as the real resources in the plan must carry them.

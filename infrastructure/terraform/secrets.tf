@@ -60,12 +60,17 @@ data "aws_iam_policy_document" "external_secrets" {
       aws_db_instance.this.master_user_secret[0].secret_arn,
     ]
   }
-  # External Secrets finds the RDS-managed secret, whose name is random, by
-  # its aws:rds:primaryDBInstanceArn tag; listing names needs this, and IAM
-  # allows no narrower resource for it. Values stay limited to the above.
+  # External Secrets (v0.16.2, pkg/provider/aws/secretsmanager findByTags)
+  # finds the RDS-managed secret, whose name is random, by its
+  # aws:rds:primaryDBInstanceArn tag with one BatchGetSecretValue call whose
+  # Filters name the tag. AWS's API reference for BatchGetSecretValue: it
+  # needs secretsmanager:BatchGetSecretValue, ListSecrets when filters are
+  # used, and GetSecretValue on each secret it returns; the Service
+  # Authorization Reference lists no resource type for either of the first
+  # two, so only "*" can name them. Values stay limited to the above.
   statement {
     sid       = "FindTheRDSManagedSecretByTag"
-    actions   = ["secretsmanager:ListSecrets"]
+    actions   = ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"]
     resources = ["*"]
   }
   statement {
