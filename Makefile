@@ -93,7 +93,7 @@ $(ESO_DIR)/.built: tools/eso/go.mod tools/eso/go.sum
 	mkdir -p $(ESO_DIR)/bin $(ESO_DIR)/crds
 	cd tools/eso && $(GO) build -trimpath -ldflags='-s -w' -o ../../$(ESO_DIR)/bin/ \
 		github.com/external-secrets/external-secrets
-	cp "$$(cd tools/eso && $(GO) list -m -f '{{.Dir}}' github.com/external-secrets/external-secrets)"/config/crds/bases/*.yaml \
+	cp "$$(cd tools/eso && $(GO) list -m -f '{{.Dir}}' github.com/external-secrets/external-secrets)"/config/crds/bases/*external-secrets.io_*.yaml \
 		$(ESO_DIR)/crds/
 	touch $@
 

@@ -267,9 +267,10 @@ func applyRendered(t *testing.T, w *esoWorld, edit func(dir string)) {
 	}
 }
 
-// syncOutcome waits until ESO has either written the Secret or marked the
-// ExternalSecret not ready, and returns the Secret's data (nil if none)
-// and the ExternalSecret's Ready condition.
+// syncOutcome waits until ESO has either written the Secret, or marked the
+// ExternalSecret not ready after AWS refused a call (a not-ready store at
+// start-up is not an outcome: ESO retries), and returns the Secret's data
+// (nil if none) and the ExternalSecret's Ready condition.
 func syncOutcome(t *testing.T, w *esoWorld, logPath string, since string) (map[string]string, string) {
 	t.Helper()
 	deadline := time.Now().Add(120 * time.Second)
@@ -290,7 +291,8 @@ func syncOutcome(t *testing.T, w *esoWorld, logPath string, since string) (map[s
 				if c.Status == "True" && es.Status.SyncedResourceVersion != since {
 					return secretData(t, w), ready
 				}
-				if c.Status == "False" {
+				denied := slices.ContainsFunc(w.fake.Calls(), func(c awsCall) bool { return !c.Allowed })
+				if c.Status == "False" && denied {
 					return secretData(t, w), ready
 				}
 			}
@@ -365,6 +367,7 @@ func checkDatabaseURL(t *testing.T, w *esoWorld, url, password string) {
 func secretPath(t *testing.T, dir string, plan *tfPlan, editManifests func(string)) (*esoWorld, map[string]string, string, string) {
 	t.Helper()
 	installESOCRDs(t)
+	startControllerManager(t)
 	w := newWorld(t, dir, plan)
 	applyRendered(t, w, editManifests)
 	logPath := startESO(t, w)
@@ -399,6 +402,15 @@ func TestESOSecretPath(t *testing.T) {
 					t.Errorf("no %s call recorded", want)
 				}
 			}
+			if t.Failed() {
+				return
+			}
+			checkRotation(t, w)
+			for _, c := range w.fake.Calls() {
+				if !c.Allowed {
+					t.Errorf("after the rotation, ESO made a call the planned policies refuse: %s", c)
+				}
+			}
 		})
 	}
 }
@@ -425,6 +437,22 @@ func TestESOSecretPathCanFail(t *testing.T) {
 		w, data, ready, _ := secretPath(t, dir, plan, nil)
 		expectDenied(t, w, data, ready, "secretsmanager:BatchGetSecretValue")
 	})
+	t.Run("trust policy for another namespace", func(t *testing.T) {
+		plan := planFor(t, dir, func(mod string) {
+			p := filepath.Join(mod, "secrets.tf")
+			src, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad := strings.Replace(string(src), "system:serviceaccount:${var.k8s_namespace}:", "system:serviceaccount:other:", 1)
+			if bad == string(src) {
+				t.Fatal("secrets.tf no longer names the service account's subject as this test expects; update it")
+			}
+			os.WriteFile(p, []byte(bad), 0o644)
+		})
+		w, data, ready, _ := secretPath(t, dir, plan, nil)
+		expectDenied(t, w, data, ready, "sts:AssumeRoleWithWebIdentity")
+	})
 	t.Run("wrong role on the service account", func(t *testing.T) {
 		plan := planFor(t, dir, nil)
 		w, data, ready, _ := secretPath(t, dir, plan, func(k string) {
@@ -443,6 +471,36 @@ func TestESOSecretPathCanFail(t *testing.T) {
 	})
 }
 
+// TestESOSecretPathCatchesBadEncoding: the template before the fix
+// (urlquery alone, a space written as "+") gives a DATABASE_URL that pgx
+// reads back with another password, and the check sees it.
+func TestESOSecretPathCatchesBadEncoding(t *testing.T) {
+	dir := filepath.Join(repoRoot, "out", "staging")
+	w, data, ready, _ := secretPath(t, dir, planFor(t, dir, nil), func(k string) {
+		p := filepath.Join(k, "externalsecret.yaml")
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := regexp.MustCompile(`\|\s+replace\s+"\+"\s+"%20"`).ReplaceAllString(string(src), "")
+		if bad == string(src) {
+			t.Fatal(`externalsecret.yaml no longer holds replace "+" "%20"; update this test`)
+		}
+		os.WriteFile(p, []byte(bad), 0o644)
+	})
+	if data == nil {
+		t.Fatalf("no Secret; ExternalSecret Ready %s", ready)
+	}
+	cfg, err := pgconn.ParseConfig(data["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Password == w.password {
+		t.Fatal("urlquery alone passed the password check: the check cannot see a space turned into +")
+	}
+	t.Logf("caught as expected: pgx reads the password back as %q", cfg.Password)
+}
+
 func expectDenied(t *testing.T, w *esoWorld, data map[string]string, ready, action string) {
 	t.Helper()
 	calls := w.fake.Calls()
@@ -453,4 +511,148 @@ func expectDenied(t *testing.T, w *esoWorld, data map[string]string, ready, acti
 		t.Errorf("no denied %s recorded; calls:\n%s", action, callList(calls))
 	}
 	t.Logf("refused as expected; ExternalSecret Ready %s\nAWS calls:\n%s", ready, callList(calls))
+}
+
+// startControllerManager runs the real kube-controller-manager's deployment
+// and replicaset controllers against the test apiserver, once.
+func startControllerManager(t *testing.T) {
+	t.Helper()
+	apiserver(t)
+	err := once("kube-controller-manager", func() error {
+		bin := k8sBin(t, "kube-controller-manager")
+		dir, err := os.MkdirTemp("", "lexgen-e2e-kcm-")
+		if err != nil {
+			return err
+		}
+		log, err := os.Create(filepath.Join(dir, "kube-controller-manager.log"))
+		if err != nil {
+			return err
+		}
+		cmd := exec.Command(bin, "--kubeconfig", kube.kubeconfig, "--leader-elect=false", "--secure-port=0",
+			"--controllers", "deployment-controller,replicaset-controller")
+		cmd.Stdout, cmd.Stderr = log, log
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		stop := kube.stop
+		kube.stop = func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+			os.RemoveAll(dir)
+			stop()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type replicaSet struct {
+	Name  string
+	Owner string
+	Hash  string
+}
+
+// replicaSets lists the ReplicaSets the Deployment owns.
+func replicaSets(t *testing.T, w *esoWorld, deployment string) []replicaSet {
+	t.Helper()
+	out, errOut, err := kubectl(t, "get", "replicasets", "-n", w.namespace, "-o", "json")
+	if err != nil {
+		t.Fatalf("listing ReplicaSets: %v\n%s", err, errOut)
+	}
+	var list struct {
+		Items []struct {
+			Metadata struct {
+				Name            string
+				Labels          map[string]string
+				OwnerReferences []struct{ Kind, Name string } `json:"ownerReferences"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	var rs []replicaSet
+	for _, it := range list.Items {
+		for _, o := range it.Metadata.OwnerReferences {
+			if o.Kind == "Deployment" && o.Name == deployment {
+				rs = append(rs, replicaSet{it.Metadata.Name, o.Name, it.Metadata.Labels["pod-template-hash"]})
+			}
+		}
+	}
+	return rs
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after %s", what, timeout)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// checkRotation rotates the master password in the fake Secrets Manager and
+// follows it to the pods: ESO rewrites the Secret, the Deployment names that
+// Secret for Reloader, and a changed pod template makes the real
+// kube-controller-manager roll a new ReplicaSet.
+func checkRotation(t *testing.T, w *esoWorld) {
+	t.Helper()
+	out, errOut, err := kubectl(t, "get", "deployments", "-n", w.namespace, "-o", "json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var ds struct {
+		Items []struct {
+			Metadata struct {
+				Name        string
+				Annotations map[string]string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &ds); err != nil || len(ds.Items) != 1 {
+		t.Fatalf("want one Deployment in %s: %v\n%s", w.namespace, err, out)
+	}
+	deployment := ds.Items[0].Metadata.Name
+	// Reloader's trigger: the annotation names the Secret ESO writes.
+	if got := ds.Items[0].Metadata.Annotations["secret.reloader.stakater.com/reload"]; got != "lexecon-secrets" {
+		t.Fatalf("Deployment %s: secret.reloader.stakater.com/reload = %q, want lexecon-secrets", deployment, got)
+	}
+	waitFor(t, "the first ReplicaSet of "+deployment, 60*time.Second, func() bool {
+		return len(replicaSets(t, w, deployment)) == 1
+	})
+	before := replicaSets(t, w, deployment)[0]
+
+	rotated := reverse(w.password)
+	w.fake.setSecretValue(w.masterName, w.masterValue(rotated))
+	// ESO re-reads at refreshInterval; its documented way to refresh now
+	// is a changed force-sync annotation.
+	if _, errOut, err := kubectl(t, "annotate", "externalsecret", "lexecon-secrets", "-n", w.namespace,
+		fmt.Sprintf("force-sync=%d", time.Now().UnixNano()), "--overwrite"); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var data map[string]string
+	waitFor(t, "the rotated password in Secret lexecon-secrets", 60*time.Second, func() bool {
+		data = secretData(t, w)
+		cfg, err := pgconn.ParseConfig(data["DATABASE_URL"])
+		return err == nil && cfg.Password == rotated
+	})
+	checkDatabaseURL(t, w, data["DATABASE_URL"], rotated)
+
+	// What Reloader does on that change (its "annotations" reload
+	// strategy): change the pod template. Reloader itself cannot be built
+	// here (its module is not served), so the test does this step.
+	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"reloader.stakater.com/last-reloaded-from":%q}}}}}`,
+		fmt.Sprintf(`{"kind":"Secret","name":"lexecon-secrets","namespace":%q}`, w.namespace))
+	if _, errOut, err := kubectl(t, "patch", "deployment", deployment, "-n", w.namespace, "--type=merge", "-p", patch); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	waitFor(t, "a new ReplicaSet of "+deployment, 60*time.Second, func() bool {
+		return len(replicaSets(t, w, deployment)) == 2
+	})
+	rs := replicaSets(t, w, deployment)
+	t.Logf("rotation: Secret rewritten with the new password; ReplicaSet %s -> %v", before.Name, rs)
 }

@@ -288,6 +288,7 @@ func deployment(e *model.Environment, cm *corev1.ConfigMap) (*appsv1.Deployment,
 	podLabels := versioned(e, labels(e))
 	m := meta(e, e.AppName())
 	m.Labels = versioned(e, m.Labels)
+	m.Annotations = restartOnSecretChange(e)
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: m,

@@ -310,5 +310,25 @@ func readmeFiles(e *model.Environment) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.WriteString(rotationSection(e, run))
 	return []File{{Path: "README.md", Data: b.Bytes()}}, nil
+}
+
+// rotationSection says what happens when RDS rotates the master password
+// (every 7 days by default, per the RDS user guide on Secrets Manager
+// password management): the Secret follows within the refresh interval and
+// Stakater Reloader rolls the Deployment. Values from the model go through
+// internal/markdown, the command through the runbook.
+func rotationSection(e *model.Environment, run runbook) string {
+	var b strings.Builder
+	b.WriteString("\n## When the master password rotates\n\n")
+	b.WriteString("RDS rotates the master password in its Secrets Manager secret (every 7 days unless changed in RDS); nobody has to act:\n\n")
+	fmt.Fprintf(&b, "1. Within %s, External Secrets reads the new password and rewrites `DATABASE_URL` in Secret %s.\n",
+		markdown.Text(e.Secrets.RefreshInterval), markdown.Code(e.AppSecretName()))
+	fmt.Fprintf(&b, "2. Stakater Reloader (it must run in the cluster) sees the Deployment's annotation %s and rolls Deployment %s: new pods start with the new `DATABASE_URL`, old ones stop (no pod down before its replacement is ready).\n",
+		markdown.Code(reloaderAnnotation+": "+e.AppSecretName()), markdown.Code(e.AppName()))
+	fmt.Fprintf(&b, "\nUntil then, running pods keep the old password and their new connections fail. To end that at once (Reloader then rolls the pods):\n\n%s",
+		markdown.CodeBlock(run.ForceSync))
+	b.WriteString("\nThe application logs in as the master user: a least-privilege role of its own is not built yet.\n")
+	return b.String()
 }

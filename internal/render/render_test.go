@@ -368,6 +368,30 @@ func TestConfigChangeRollsPods(t *testing.T) {
 	}
 }
 
+// TestSecretChangeRollsPods: the Deployment asks Reloader to roll it when
+// the Secret External Secrets writes changes, and takes its environment
+// from that same Secret.
+func TestSecretChangeRollsPods(t *testing.T) {
+	e := testEnv()
+	d, err := deployment(e, configMap(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := externalSecret(e).Spec.Target.Name
+	if got := d.Annotations["secret.reloader.stakater.com/reload"]; got != target {
+		t.Errorf("reload annotation = %q, want the ExternalSecret's target %q", got, target)
+	}
+	used := false
+	for _, c := range d.Spec.Template.Spec.Containers {
+		for _, ef := range c.EnvFrom {
+			used = used || (ef.SecretRef != nil && ef.SecretRef.Name == target)
+		}
+	}
+	if !used {
+		t.Errorf("no container takes its environment from Secret %s", target)
+	}
+}
+
 // TestNamesAgreeAcrossTerraformAndKubernetes reads the rendered files, not
 // the code: every name Terraform creates and Kubernetes refers to must be
 // the same on both sides.

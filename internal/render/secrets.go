@@ -47,8 +47,15 @@ const masterKey = "rds_master"
 // databaseURL builds DATABASE_URL from the connection details Terraform
 // stores and the password RDS manages and rotates. It is an External Secrets
 // template (text/template with sprig), evaluated in the cluster.
+//
+// urlquery is Go's url.QueryEscape: right for every character of a user
+// name or password except the space, which it writes as "+", and "+" means
+// a plus sign in the user-info part of a URL (a password with a space came
+// back from pgx's parser with a "+" in its place: e2e/eso_test.go).
+// QueryEscape writes a real "+" as %2B, so every "+" left is a space.
 func databaseURL() string {
-	return fmt.Sprintf(`{{ $m := .%s | fromJson }}postgresql://{{ $m.username | urlquery }}:{{ $m.password | urlquery }}@{{ .db_host }}:{{ .db_port }}/{{ .db_name }}?sslmode=require`, masterKey)
+	const userinfo = `urlquery | replace "+" "%20"`
+	return fmt.Sprintf(`{{ $m := .%s | fromJson }}postgresql://{{ $m.username | %s }}:{{ $m.password | %s }}@{{ .db_host }}:{{ .db_port }}/{{ .db_name }}?sslmode=require`, masterKey, userinfo, userinfo)
 }
 
 func externalSecret(e *model.Environment) *ExternalSecret {
@@ -85,6 +92,18 @@ func externalSecret(e *model.Environment) *ExternalSecret {
 			}},
 		},
 	}
+}
+
+// reloaderAnnotation is the Deployment annotation Stakater Reloader watches:
+// when a Secret it names changes, Reloader changes the pod template and the
+// Deployment rolls (Reloader's README, "secret.reloader.stakater.com/reload").
+const reloaderAnnotation = "secret.reloader.stakater.com/reload"
+
+// restartOnSecretChange makes the pods restart when External Secrets writes
+// a rotated master password into the Secret: they read DATABASE_URL from
+// their environment, once, at start.
+func restartOnSecretChange(e *model.Environment) map[string]string {
+	return map[string]string{reloaderAnnotation: e.AppSecretName()}
 }
 
 // secretKeys lists the keys of the Secret the pods receive.
