@@ -38,7 +38,9 @@ widened access, changes that wait for the maintenance window; then the
 warnings. Secret references are masked. Environments the change does not
 affect are listed as unaffected; an added or removed environment lists
 every setting it has or had. With no base to be found, review stops
-(exit 2) instead of reporting that nothing changed.`,
+(exit 2) instead of reporting that nothing changed; when out/ is not what
+envs/ renders to, it lists the stale files and stops (exit 1), since the
+reviewer's diff of out/ would not show the change.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := g.repo()
@@ -61,6 +63,11 @@ every setting it has or had. With no base to be found, review stops
 			}
 			if len(warnings) > 0 {
 				fmt.Fprintln(g.stderr, warnings.Error())
+			}
+			// The reviewer reads the diff of out/: it must be what envs/
+			// renders to, or the review describes a change nobody sees.
+			if err := g.stale(r.Root, newL); err != nil {
+				return err
 			}
 			oldEnvs := map[string]*model.Environment{}
 			var oldProblems load.Diagnostics
