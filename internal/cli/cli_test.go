@@ -102,6 +102,10 @@ func TestReviewExitCodes(t *testing.T) {
 	if err := layout(repoRoot(t), dir); err != nil {
 		t.Fatal(err)
 	}
+	var out bytes.Buffer
+	if code := cli.Main([]string{"-C", dir, "render"}, &out, &out); code != 0 {
+		t.Fatalf("render: exit %d\n%s", code, out.String())
+	}
 	for _, args := range [][]string{
 		{"init", "-q", "-b", "trunk"},
 		{"add", "-A"},
