@@ -22,7 +22,7 @@ import (
 )
 
 func newReview(g *globals) *cobra.Command {
-	var base string
+	var base, format string
 	cmd := &cobra.Command{
 		Use:   "review [--base GIT_REF]",
 		Short: "Summarize in Markdown what the change since GIT_REF does, for a pull request",
@@ -40,9 +40,14 @@ affect are listed as unaffected; an added or removed environment lists
 every setting it has or had. With no base to be found, review stops
 (exit 2) instead of reporting that nothing changed; when out/ is not what
 envs/ renders to, it lists the stale files and stops (exit 1), since the
-reviewer's diff of out/ would not show the change.`,
+reviewer's diff of out/ would not show the change. Each changed environment
+ends with what to apply after the merge (Terraform, the Argo CD Application,
+an Argo CD sync, or nothing). --format json prints the same for bots.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(cmd, format); err != nil {
+				return err
+			}
 			r, err := g.repo()
 			if err != nil {
 				return err
@@ -81,9 +86,10 @@ reviewer's diff of out/ would not show the change.`,
 					}
 				}
 			}
-			return writeReview(g, ref, oldEnvs, newL.envs, len(oldProblems), warnings)
+			return writeReview(g, format, ref, oldEnvs, newL.envs, len(oldProblems), warnings)
 		},
 	}
+	formatFlag(cmd, &format)
 	cmd.Flags().StringVar(&base, "base", "", "the git ref to compare with (default: the merge base with the target or default branch)")
 	return cmd
 }
@@ -191,9 +197,50 @@ type envReview struct {
 	hasOld, hasNew bool
 	notices        []delta.Notice
 	restores       bool // the database is replaced by a restore from a snapshot
+	apply          []string
 }
 
-func writeReview(g *globals, ref string, old map[string]*model.Environment, cur []*model.Environment, oldProblems int, warnings load.Diagnostics) error {
+// toApply says what a reviewer must run after the merge for the files that
+// changed: Terraform for the tfvars and backend, an Argo CD sync (or none,
+// when it syncs itself) for the manifests, nothing for the README alone.
+func toApply(e *model.Environment, name string, files []output.Change) []string {
+	var tf, kube, argo, scripts bool
+	for _, c := range files {
+		switch rel := strings.TrimPrefix(c.Path, "out/"+name+"/"); {
+		case strings.HasPrefix(rel, "terraform/"):
+			tf = true
+		case strings.HasPrefix(rel, "kubernetes/"):
+			kube = true
+		case strings.HasPrefix(rel, "argocd/"):
+			argo = true
+		case strings.HasPrefix(rel, "scripts/"):
+			scripts = true
+		}
+	}
+	var out []string
+	if tf {
+		out = append(out, "terraform: out/"+name+"/scripts/terraform.sh plan, then apply")
+	}
+	if argo {
+		out = append(out, "Argo CD Application: kubectl apply --server-side -f out/"+name+"/argocd/application.yaml")
+	}
+	if kube {
+		if e != nil && e.Delivery.AutoSync {
+			out = append(out, "Kubernetes: Argo CD syncs it after the merge")
+		} else {
+			out = append(out, "Kubernetes: a person syncs "+name+" in Argo CD (or out/"+name+"/scripts/deploy.sh)")
+		}
+	}
+	if scripts && !tf && !kube && !argo {
+		out = append(out, "nothing to apply: only the scripts changed")
+	}
+	if len(out) == 0 {
+		out = append(out, "nothing to apply")
+	}
+	return out
+}
+
+func writeReview(g *globals, format, ref string, old map[string]*model.Environment, cur []*model.Environment, oldProblems int, warnings load.Diagnostics) error {
 	now := map[string]*model.Environment{}
 	for _, e := range cur {
 		now[e.Name] = e
@@ -243,6 +290,11 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 		}
 		rv.restores = c != nil && c.Database.RestoreFromSnapshot != "" && (o == nil || o.Database.RestoreFromSnapshot != c.Database.RestoreFromSnapshot)
 		rv.files = output.CompareRendered(n, oldFiles, newFiles)
+		if c != nil {
+			rv.apply = toApply(c, n, rv.files)
+		} else {
+			rv.apply = []string{"destroy: out/" + n + "/scripts/terraform.sh destroy the environment's AWS resources, then delete its Argo CD Application"}
+		}
 		if rv.status == "" {
 			rv.status = "unaffected"
 			if len(rv.fields) > 0 || len(rv.files) > 0 {
@@ -252,9 +304,75 @@ func writeReview(g *globals, ref string, old map[string]*model.Environment, cur 
 		reviews = append(reviews, rv)
 	}
 
+	if format == "json" {
+		return g.writeJSON(reviewJSON(ref, reviews, oldProblems, warnings))
+	}
 	writeReviewMarkdown(g.stdout, ref, reviews, now, oldProblems, warnings)
 	return nil
 }
+
+// reviewJSON is what the Markdown says, for bots: the same
+// environments, notices, fields (secret references masked), files, costs
+// and what to apply.
+func reviewJSON(ref string, reviews []envReview, oldProblems int, warnings load.Diagnostics) any {
+	type notice struct {
+		Kind    string `json:"kind"`
+		Path    string `json:"path"`
+		Message string `json:"message"`
+	}
+	type file struct {
+		Change string `json:"change"`
+		Path   string `json:"path"`
+	}
+	type env struct {
+		Name    string        `json:"name"`
+		Status  string        `json:"status"`
+		Restore bool          `json:"restoreFromSnapshot"`
+		Notices []notice      `json:"needsAttention"`
+		Fields  []delta.Field `json:"fields"`
+		Files   []file        `json:"files"`
+		OldCost *float64      `json:"oldMonthlyCost"`
+		NewCost *float64      `json:"newMonthlyCost"`
+		ToApply []string      `json:"toApply"`
+	}
+	doc := struct {
+		Base         string            `json:"base"`
+		BaseProblems int               `json:"baseProblems"`
+		Warnings     []load.Diagnostic `json:"warnings"`
+		Environments []env             `json:"environments"`
+	}{Base: ref, BaseProblems: oldProblems, Warnings: append([]load.Diagnostic{}, warnings...), Environments: []env{}}
+	for _, rv := range reviews {
+		e := env{Name: rv.name, Status: rv.status, Restore: rv.restores, Notices: []notice{}, Fields: []delta.Field{}, Files: []file{}, ToApply: rv.apply}
+		for _, n := range rv.notices {
+			args := make([]any, len(n.Args))
+			for i, a := range n.Args {
+				args[i] = a
+			}
+			e.Notices = append(e.Notices, notice{Kind: noticeTitle[n.Kind], Path: n.Path, Message: fmt.Sprintf(n.Format, args...)})
+		}
+		for _, f := range rv.fields {
+			if f.Area == "secrets" {
+				f.Old, f.New = masked(f.Old), masked(f.New)
+			}
+			e.Fields = append(e.Fields, f)
+		}
+		for _, c := range rv.files {
+			e.Files = append(e.Files, file{Change: changeWord[c.Kind], Path: c.Path})
+		}
+		if rv.hasOld {
+			e.OldCost = ptrTo(rv.oldCost)
+		}
+		if rv.hasNew {
+			e.NewCost = ptrTo(rv.cost)
+		}
+		doc.Environments = append(doc.Environments, e)
+	}
+	return doc
+}
+
+var changeWord = map[output.Kind]string{output.Missing: "added", output.Changed: "changed", output.Extra: "removed"}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // writeReviewMarkdown writes the pull request comment. Every value from
 // the model goes through one of internal/markdown's functions (Code in
@@ -337,8 +455,12 @@ func writeReviewMarkdown(w io.Writer, ref string, reviews []envReview, now map[s
 		if len(rv.files) > 0 {
 			fmt.Fprintf(w, "\n")
 			for _, c := range rv.files {
-				fmt.Fprintf(w, "- %s %s\n", map[output.Kind]string{output.Missing: "added", output.Changed: "changed", output.Extra: "removed"}[c.Kind], markdown.Code(c.Path))
+				fmt.Fprintf(w, "- %s %s\n", changeWord[c.Kind], markdown.Code(c.Path))
 			}
+		}
+		fmt.Fprintf(w, "\nTo apply after the merge:\n\n")
+		for _, a := range rv.apply {
+			fmt.Fprintf(w, "- %s\n", markdown.Text(a))
 		}
 	}
 }

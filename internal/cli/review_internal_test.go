@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -93,6 +94,39 @@ func TestReviewMarkdownInjection(t *testing.T) {
 		md := reviewWith(v)
 		if got := shape(t, md); describe(got) != describe(want) {
 			t.Errorf("value %q changes the comment:\n got %s\nwant %s\n%s", v, describe(got), describe(want), md)
+		}
+	}
+}
+
+func TestToApply(t *testing.T) {
+	auto := &model.Environment{Delivery: model.Delivery{AutoSync: true}}
+	manual := &model.Environment{}
+	ch := func(paths ...string) []output.Change {
+		var cs []output.Change
+		for _, p := range paths {
+			cs = append(cs, output.Change{Kind: output.Changed, Path: p})
+		}
+		return cs
+	}
+	for _, c := range []struct {
+		name  string
+		e     *model.Environment
+		files []output.Change
+		want  []string
+	}{
+		{"readme only", auto, ch("out/qa/README.md"), []string{"nothing to apply"}},
+		{"tfvars", manual, ch("out/qa/terraform/qa.tfvars", "out/qa/README.md"), []string{"terraform: out/qa/scripts/terraform.sh plan, then apply"}},
+		{"manifests, auto-sync", auto, ch("out/qa/kubernetes/deployment.yaml"), []string{"Kubernetes: Argo CD syncs it after the merge"}},
+		{"manifests, manual", manual, ch("out/qa/kubernetes/deployment.yaml"), []string{"Kubernetes: a person syncs qa in Argo CD (or out/qa/scripts/deploy.sh)"}},
+		{"both and the Application", manual, ch("out/qa/terraform/qa.tfvars", "out/qa/argocd/application.yaml", "out/qa/kubernetes/hpa.yaml"), []string{
+			"terraform: out/qa/scripts/terraform.sh plan, then apply",
+			"Argo CD Application: kubectl apply --server-side -f out/qa/argocd/application.yaml",
+			"Kubernetes: a person syncs qa in Argo CD (or out/qa/scripts/deploy.sh)",
+		}},
+		{"scripts only", manual, ch("out/qa/scripts/deploy.sh"), []string{"nothing to apply: only the scripts changed"}},
+	} {
+		if diff := cmp.Diff(c.want, toApply(c.e, "qa", c.files)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, diff)
 		}
 	}
 }
