@@ -100,9 +100,10 @@ var secretFieldName = regexp.MustCompile(`(?i)password|passwd|secret|token|crede
 // referenceOnly lists the model's fields whose names match but that hold
 // only names of secrets, never values.
 var referenceOnly = map[string]string{
-	"secrets":                 "the references below",
-	"secrets.apiKeys":         "the keys' names in Secrets Manager",
-	"secrets.refreshInterval": "how often External Secrets re-reads them",
+	"secrets":                  "the references below",
+	"secrets.apiKeys":          "the keys' names in Secrets Manager",
+	"secrets.refreshInterval":  "how often External Secrets re-reads them",
+	"platform.externalSecrets": "the External Secrets Operator's Helm chart: repository, name and version",
 }
 
 // TestSchemaHasNoSecretValueField walks every field of every environment:

@@ -156,6 +156,16 @@ resource "aws_eks_node_group" "this" {
     max_unavailable = 1
   }
 
+  # The Cluster Autoscaler finds the group by these tags (auto-discovery) and
+  # may scale only a group tagged owned by this cluster (platform.tf). EKS
+  # puts the same two tags on the autoscaling group it makes for a managed
+  # node group (EKS user guide, "Managed node groups"); they are stated here
+  # too so that a plan shows them.
+  tags = {
+    "k8s.io/cluster-autoscaler/enabled"             = "true"
+    "k8s.io/cluster-autoscaler/${var.cluster_name}" = "owned"
+  }
+
   # The cluster autoscaler moves the desired size; a plan must not undo it.
   lifecycle {
     ignore_changes = [scaling_config[0].desired_size]

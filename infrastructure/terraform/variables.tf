@@ -243,6 +243,26 @@ variable "external_secrets_role_name" {
   description = "IAM role External Secrets assumes to read this environment's secrets."
 }
 
+variable "eks_addon_versions" {
+  type        = map(string)
+  description = "EKS managed add-ons (vpc-cni, coredns, kube-proxy, eks-pod-identity-agent, metrics-server) and the version of each."
+}
+
+variable "vpc_cni_network_policy" {
+  type        = bool
+  description = "Whether the VPC CNI's network policy agent enforces NetworkPolicies (enableNetworkPolicy)."
+}
+
+variable "cluster_autoscaler_role_name" {
+  type        = string
+  description = "IAM role the Cluster Autoscaler assumes through the cluster's OIDC provider."
+}
+
+variable "cluster_autoscaler_service_account" {
+  type        = string
+  description = "Namespace and name (namespace:name) of the Cluster Autoscaler's service account, the only principal its role trusts."
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags on every resource."

@@ -15,6 +15,7 @@ type Environment struct {
 	Secrets  Secrets           `json:"secrets"`
 	Delivery Delivery          `json:"delivery"`
 	Recovery Recovery          `json:"recovery"`
+	Platform Platform          `json:"platform"`
 	Tags     map[string]string `json:"tags"`
 	// ExpectedMonthlyCost is what the team expects the environment to cost
 	// (the seed's estimate), if it says.
@@ -180,4 +181,45 @@ type TerraformState struct {
 type Recovery struct {
 	RTOMinutes int `json:"rtoMinutes"`
 	RPOMinutes int `json:"rpoMinutes"`
+}
+
+// Platform is what the cluster runs for the rest to work, every version
+// pinned (schema/platform.cue).
+type Platform struct {
+	Addons            Addons     `json:"addons"`
+	ExternalSecrets   Chart      `json:"externalSecrets"`
+	Reloader          Chart      `json:"reloader"`
+	Prometheus        Prometheus `json:"prometheus"`
+	ClusterAutoscaler Chart      `json:"clusterAutoscaler"`
+	ArgoCD            Chart      `json:"argocd"`
+}
+
+// Addons are the EKS managed add-ons' versions.
+type Addons struct {
+	VPCCNI           VPCCNI `json:"vpcCni"`
+	CoreDNS          string `json:"coredns"`
+	KubeProxy        string `json:"kubeProxy"`
+	PodIdentityAgent string `json:"podIdentityAgent"`
+	MetricsServer    string `json:"metricsServer"`
+}
+
+type VPCCNI struct {
+	Version       string `json:"version"`
+	NetworkPolicy bool   `json:"networkPolicy"`
+}
+
+// Chart is a Helm chart pinned to one version.
+type Chart struct {
+	Repo    string `json:"repo"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Prometheus says whether lexgen installs kube-prometheus-stack or plugs
+// into an existing Prometheus Operator, and which labels select the
+// ServiceMonitor.
+type Prometheus struct {
+	Install              bool              `json:"install"`
+	Chart                Chart             `json:"chart"`
+	ServiceMonitorLabels map[string]string `json:"serviceMonitorLabels"`
 }

@@ -70,3 +70,19 @@ func (e *Environment) StateKey() string { return e.Name + "/terraform.tfstate" }
 
 // ArgoAppName is the Argo CD Application's name.
 func (e *Environment) ArgoAppName() string { return e.AppName() }
+
+// ClusterAutoscalerNamespace and ClusterAutoscalerServiceAccount are where
+// the Cluster Autoscaler runs; its IAM role trusts only that account.
+const (
+	ClusterAutoscalerNamespace      = "kube-system"
+	ClusterAutoscalerServiceAccount = "cluster-autoscaler"
+)
+
+// ClusterAutoscalerRoleName is the IAM role the Cluster Autoscaler assumes
+// (IRSA).
+func (e *Environment) ClusterAutoscalerRoleName() string { return e.AppName() + "-cluster-autoscaler" }
+
+// ClusterAutoscalerRoleARN is that role's ARN, known before it exists.
+func (e *Environment) ClusterAutoscalerRoleARN() string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", e.AWS.AccountID, e.ClusterAutoscalerRoleName())
+}

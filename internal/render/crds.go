@@ -139,7 +139,15 @@ type ApplicationSpec struct {
 type ApplicationSource struct {
 	RepoURL        string `json:"repoURL"`
 	TargetRevision string `json:"targetRevision"`
-	Path           string `json:"path"`
+	Path           string `json:"path,omitempty"`
+	// Chart and Helm: a chart from a Helm repository, with its values.
+	Chart string                 `json:"chart,omitempty"`
+	Helm  *ApplicationSourceHelm `json:"helm,omitempty"`
+}
+
+type ApplicationSourceHelm struct {
+	ReleaseName  string `json:"releaseName"`
+	ValuesObject any    `json:"valuesObject,omitempty"`
 }
 
 type ApplicationDestination struct {

@@ -468,10 +468,17 @@ func networkPolicy(e *model.Environment) *networkingv1.NetworkPolicy {
 	}
 }
 
+// serviceMonitor carries the labels the Prometheus selects monitors by
+// (platform.prometheus.serviceMonitorLabels): the one it installs, or an
+// existing one.
 func serviceMonitor(e *model.Environment) *ServiceMonitor {
+	m := meta(e, e.AppName())
+	for k, v := range e.Platform.Prometheus.ServiceMonitorLabels {
+		m.Labels[k] = v
+	}
 	return &ServiceMonitor{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "monitoring.coreos.com/v1", Kind: "ServiceMonitor"},
-		ObjectMeta: meta(e, e.AppName()),
+		ObjectMeta: m,
 		Spec: ServiceMonitorSpec{
 			Selector:  metav1.LabelSelector{MatchLabels: selector(e)},
 			Endpoints: []MonitorEndpoint{{Port: httpPort, Path: e.App.MetricsPath, Interval: "30s"}},

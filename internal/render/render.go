@@ -34,6 +34,7 @@ func Environment(env *model.Environment) ([]File, error) {
 		terraformFiles,
 		kubernetesFiles,
 		argocdFiles,
+		platformFiles,
 		scriptFiles,
 		readmeFiles,
 	} {

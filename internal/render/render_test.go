@@ -64,6 +64,7 @@ func testEnv() *model.Environment {
 			TerraformState: model.TerraformState{Bucket: "b", LockTable: "l", Region: "us-east-1"},
 		},
 		Recovery: model.Recovery{RTOMinutes: 30, RPOMinutes: 60},
+		Platform: modeltest.DefaultPlatform(),
 		Prices:   modeltest.Prices(),
 	}
 }

@@ -120,6 +120,12 @@ var variables = []variable{
 	{"k8s_namespace", cty.String, "Kubernetes namespace of the application.", func(e *model.Environment) cty.Value { return str(e.Namespace()) }},
 	{"external_secrets_service_account", cty.String, "Service account of External Secrets in that namespace, the only principal the role trusts.", func(e *model.Environment) cty.Value { return str(e.ExternalSecretsServiceAccount()) }},
 	{"external_secrets_role_name", cty.String, "IAM role External Secrets assumes to read this environment's secrets.", func(e *model.Environment) cty.Value { return str(e.ExternalSecretsRoleName()) }},
+	{"eks_addon_versions", cty.Map(cty.String), "EKS managed add-ons (vpc-cni, coredns, kube-proxy, eks-pod-identity-agent, metrics-server) and the version of each.", addonVersions},
+	{"vpc_cni_network_policy", cty.Bool, "Whether the VPC CNI's network policy agent enforces NetworkPolicies (enableNetworkPolicy).", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Platform.Addons.VPCCNI.NetworkPolicy) }},
+	{"cluster_autoscaler_role_name", cty.String, "IAM role the Cluster Autoscaler assumes through the cluster's OIDC provider.", func(e *model.Environment) cty.Value { return str(e.ClusterAutoscalerRoleName()) }},
+	{"cluster_autoscaler_service_account", cty.String, "Namespace and name (namespace:name) of the Cluster Autoscaler's service account, the only principal its role trusts.", func(e *model.Environment) cty.Value {
+		return str(model.ClusterAutoscalerNamespace + ":" + model.ClusterAutoscalerServiceAccount)
+	}},
 	{"tags", cty.Map(cty.String), "Tags on every resource.", tags},
 }
 
@@ -129,6 +135,18 @@ var (
 	})
 	replicationType = cty.Object(map[string]cty.Type{"region": cty.String, "retention_days": cty.Number})
 )
+
+// addonVersions maps each EKS add-on's name to the model's pinned version.
+func addonVersions(e *model.Environment) cty.Value {
+	a := e.Platform.Addons
+	return cty.MapVal(map[string]cty.Value{
+		"vpc-cni":                str(a.VPCCNI.Version),
+		"coredns":                str(a.CoreDNS),
+		"kube-proxy":             str(a.KubeProxy),
+		"eks-pod-identity-agent": str(a.PodIdentityAgent),
+		"metrics-server":         str(a.MetricsServer),
+	})
+}
 
 func nodeInstanceTypes(e *model.Environment) cty.Value {
 	types := []string{e.Cluster.Nodes.InstanceType}

@@ -132,6 +132,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			TerraformState: model.TerraformState{Bucket: "lexecon-terraform-state", LockTable: "terraform-locks", Region: "us-east-1"},
 		},
 		Recovery: model.Recovery{RTOMinutes: between(r, 15, 600), RPOMinutes: between(r, 5, 600)},
+		Platform: DefaultPlatform(),
 		Tags:     map[string]string{"Team": fmt.Sprintf("team-%d", r.Intn(100))},
 		Source:   "envs/" + name + ".cue",
 		Prices:   Prices(),
@@ -160,6 +161,13 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			DownAt: fmt.Sprintf("%02d:00", between(r, 18, 23)), UpAt: fmt.Sprintf("%02d:30", between(r, 5, 8)), NightSize: night,
 		}
 	}
+	if r.Intn(4) == 0 {
+		e.Platform.Prometheus.Install = false
+		e.Platform.Prometheus.ServiceMonitorLabels = map[string]string{"prometheus": fmt.Sprintf("team-%d", r.Intn(10))}
+	}
+	if r.Intn(5) == 0 {
+		e.Platform.Addons.VPCCNI.NetworkPolicy = false
+	}
 	if r.Intn(3) == 0 {
 		e.Database.MaxAllocatedStorageGiB = e.Database.AllocatedStorageGiB + between(r, 1, 1000)
 	}
@@ -173,6 +181,27 @@ func Random(r *rand.Rand, name string) *model.Environment {
 		e.Database.RestoreFromSnapshot = fmt.Sprintf("rds:%s-2026-%02d-%02d-03-00", e.DBIdentifier(), between(r, 1, 12), between(r, 1, 28))
 	}
 	return e
+}
+
+// DefaultPlatform is schema/platform.cue's defaults; a test that renders
+// random environments through CUE keeps it honest.
+func DefaultPlatform() model.Platform {
+	return model.Platform{
+		Addons: model.Addons{
+			VPCCNI:  model.VPCCNI{Version: "v1.20.4-eksbuild.1", NetworkPolicy: true},
+			CoreDNS: "v1.12.4-eksbuild.1", KubeProxy: "v1.34.1-eksbuild.2",
+			PodIdentityAgent: "v1.3.8-eksbuild.2", MetricsServer: "v0.8.0-eksbuild.5",
+		},
+		ExternalSecrets: model.Chart{Repo: "https://charts.external-secrets.io", Name: "external-secrets", Version: "0.16.2"},
+		Reloader:        model.Chart{Repo: "https://stakater.github.io/stakater-charts", Name: "reloader", Version: "2.2.17"},
+		Prometheus: model.Prometheus{
+			Install:              true,
+			Chart:                model.Chart{Repo: "https://prometheus-community.github.io/helm-charts", Name: "kube-prometheus-stack", Version: "77.11.1"},
+			ServiceMonitorLabels: map[string]string{"release": "kube-prometheus-stack"},
+		},
+		ClusterAutoscaler: model.Chart{Repo: "https://kubernetes.github.io/autoscaler", Name: "cluster-autoscaler", Version: "9.50.1"},
+		ArgoCD:            model.Chart{Repo: "https://argoproj.github.io/argo-helm", Name: "argo-cd", Version: "8.2.5"},
+	}
 }
 
 // Prices is a price table for tests: every type and class the generator

@@ -47,6 +47,16 @@ database_secret_name             = "lexecon/production/database"
 k8s_namespace                    = "production"
 external_secrets_service_account = "lexecon-external-secrets"
 external_secrets_role_name       = "lexecon-production-external-secrets"
+eks_addon_versions = {
+  coredns                = "v1.12.4-eksbuild.1"
+  eks-pod-identity-agent = "v1.3.8-eksbuild.2"
+  kube-proxy             = "v1.34.1-eksbuild.2"
+  metrics-server         = "v0.8.0-eksbuild.5"
+  vpc-cni                = "v1.20.4-eksbuild.1"
+}
+vpc_cni_network_policy             = true
+cluster_autoscaler_role_name       = "lexecon-production-cluster-autoscaler"
+cluster_autoscaler_service_account = "kube-system:cluster-autoscaler"
 tags = {
   Environment = "production"
   ManagedBy   = "lexgen"
