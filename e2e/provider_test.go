@@ -237,8 +237,11 @@ func TestModulePlansEveryEnvironment(t *testing.T) {
 			res := plan(t, env)
 			checkClusterAccess(t, res)
 			checkHardening(t, res, env == "production")
+			tfvars := filepath.Join(repoRoot, "out", env, "terraform", env+".tfvars")
+			checkPlatform(t, res, tfvars)
 			if env == "staging" {
 				checkHardeningCanFail(t, res)
+				checkPlatformCanFail(t, res, tfvars)
 			}
 			want, ok := seed[env]
 			if !ok {
@@ -290,6 +293,7 @@ func TestModulePlansEveryOption(t *testing.T) {
 	res := planWith(t, filepath.Join(repoRoot, "golden", "render", "options", "out", "qa", "terraform", "qa.tfvars"))
 	checkClusterAccess(t, res)
 	checkHardening(t, res, false)
+	checkPlatform(t, res, filepath.Join(repoRoot, "golden", "render", "options", "out", "qa", "terraform", "qa.tfvars"))
 	ng := res["aws_eks_node_group.this"].Values
 	db := res["aws_db_instance.this"].Values
 	night := res["aws_autoscaling_schedule.night[0]"].Values
@@ -455,5 +459,149 @@ func checkHardeningCanFail(t *testing.T, res map[string]plannedResource) {
 		if len(hardeningProblems(broken, false)) == 0 {
 			t.Errorf("the hardening check misses %s.%s = %v", b.address, b.attr, b.value)
 		}
+	}
+}
+
+// addonNames are the EKS managed add-ons platform.tf creates, by the
+// variable eks_addon_versions.
+var addonNames = []string{"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "metrics-server"}
+
+// platformProblems checks, on the planned values, the AWS side of the
+// platform: every add-on at the version the environment's tfvars pins, the
+// VPC CNI enforcing NetworkPolicies, and the Cluster Autoscaler's role with
+// its tag-scoped policy and the node group's discovery tags.
+func platformProblems(res map[string]plannedResource, versions map[string]string) []string {
+	var problems []string
+	cluster := fmt.Sprint(res["aws_eks_cluster.this"].Values["name"])
+	for _, name := range addonNames {
+		a, ok := res[fmt.Sprintf("aws_eks_addon.this[%q]", name)]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("no aws_eks_addon for %s", name))
+		case a.Values["addon_version"] != versions[name]:
+			problems = append(problems, fmt.Sprintf("add-on %s at version %v, want %s", name, a.Values["addon_version"], versions[name]))
+		case a.Values["cluster_name"] != cluster:
+			problems = append(problems, fmt.Sprintf("add-on %s on cluster %v, want %s", name, a.Values["cluster_name"], cluster))
+		}
+	}
+	var cni struct {
+		EnableNetworkPolicy string `json:"enableNetworkPolicy"`
+	}
+	raw, _ := res[`aws_eks_addon.this["vpc-cni"]`].Values["configuration_values"].(string)
+	if err := json.Unmarshal([]byte(raw), &cni); err != nil || cni.EnableNetworkPolicy != "true" {
+		problems = append(problems, fmt.Sprintf("vpc-cni does not enforce NetworkPolicies: configuration_values = %q", raw))
+	}
+	role, ok := res["aws_iam_role.cluster_autoscaler"]
+	if !ok {
+		problems = append(problems, "no IAM role for the Cluster Autoscaler")
+	} else if role.Values["name"] != cluster+"-cluster-autoscaler" {
+		problems = append(problems, fmt.Sprintf("Cluster Autoscaler role named %v", role.Values["name"]))
+	}
+	var doc struct {
+		Statement []struct {
+			Action    any                       `json:"Action"`
+			Condition map[string]map[string]any `json:"Condition"`
+		} `json:"Statement"`
+	}
+	policy, _ := res["aws_iam_role_policy.cluster_autoscaler"].Values["policy"].(string)
+	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
+		problems = append(problems, fmt.Sprintf("Cluster Autoscaler policy unreadable: %v", err))
+	}
+	scoped := false
+	for _, s := range doc.Statement {
+		if strings.Contains(fmt.Sprint(s.Action), "autoscaling:SetDesiredCapacity") {
+			tag := s.Condition["StringEquals"]["aws:ResourceTag/k8s.io/cluster-autoscaler/"+cluster]
+			if fmt.Sprint(tag) != "owned" {
+				problems = append(problems, fmt.Sprintf("the Cluster Autoscaler may scale groups other than this cluster's: condition %v", s.Condition))
+			}
+			scoped = true
+		}
+	}
+	if !scoped {
+		problems = append(problems, "the Cluster Autoscaler's policy does not let it scale the node group")
+	}
+	tags, _ := res["aws_eks_node_group.this"].Values["tags"].(map[string]any)
+	if tags["k8s.io/cluster-autoscaler/"+cluster] != "owned" || tags["k8s.io/cluster-autoscaler/enabled"] != "true" {
+		problems = append(problems, fmt.Sprintf("node group lacks the autoscaler's discovery tags: %v", tags))
+	}
+	return problems
+}
+
+// addonVersions reads eks_addon_versions from a rendered tfvars file.
+func addonVersions(t *testing.T, tfvars string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(tfvars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	block := regexp.MustCompile(`(?s)eks_addon_versions = \{(.*?)\}`).FindSubmatch(data)
+	if block == nil {
+		t.Fatalf("%s sets no eks_addon_versions", tfvars)
+	}
+	for _, m := range regexp.MustCompile(`"?([a-z-]+)"?\s*=\s*"([^"]+)"`).FindAllSubmatch(block[1], -1) {
+		out[string(m[1])] = string(m[2])
+	}
+	return out
+}
+
+func checkPlatform(t *testing.T, res map[string]plannedResource, tfvars string) {
+	t.Helper()
+	for _, p := range platformProblems(res, addonVersions(t, tfvars)) {
+		t.Error(p)
+	}
+}
+
+// checkPlatformCanFail breaks each planned setting checkPlatform reads, one
+// at a time, and requires a problem for each.
+func checkPlatformCanFail(t *testing.T, res map[string]plannedResource, tfvars string) {
+	t.Helper()
+	versions := addonVersions(t, tfvars)
+	if len(platformProblems(res, versions)) != 0 {
+		t.Fatal("the platform check fails on the unbroken plan")
+	}
+	copyRes := func() map[string]plannedResource {
+		broken := map[string]plannedResource{}
+		for k, r := range res {
+			values := map[string]any{}
+			for vk, vv := range r.Values {
+				values[vk] = vv
+			}
+			r.Values = values
+			broken[k] = r
+		}
+		return broken
+	}
+	for _, name := range addonNames {
+		broken := copyRes()
+		broken[fmt.Sprintf("aws_eks_addon.this[%q]", name)].Values["addon_version"] = "v0.0.1-eksbuild.1"
+		if len(platformProblems(broken, versions)) == 0 {
+			t.Errorf("the platform check misses add-on %s at another version", name)
+		}
+		broken = copyRes()
+		delete(broken, fmt.Sprintf("aws_eks_addon.this[%q]", name))
+		if len(platformProblems(broken, versions)) == 0 {
+			t.Errorf("the platform check misses a missing add-on %s", name)
+		}
+	}
+	for _, b := range []struct {
+		address, attr string
+		value         any
+	}{
+		{`aws_eks_addon.this["vpc-cni"]`, "configuration_values", `{"enableNetworkPolicy":"false"}`},
+		{"aws_iam_role.cluster_autoscaler", "name", "someone-else"},
+		{"aws_iam_role_policy.cluster_autoscaler", "policy", `{"Statement":[{"Action":["autoscaling:SetDesiredCapacity"],"Resource":"*"}]}`},
+		{"aws_eks_node_group.this", "tags", map[string]any{}},
+	} {
+		broken := copyRes()
+		broken[b.address].Values[b.attr] = b.value
+		if len(platformProblems(broken, versions)) == 0 {
+			t.Errorf("the platform check misses %s.%s = %v", b.address, b.attr, b.value)
+		}
+	}
+	broken := copyRes()
+	delete(broken, "aws_iam_role.cluster_autoscaler")
+	if len(platformProblems(broken, versions)) == 0 {
+		t.Error("the platform check misses a missing Cluster Autoscaler role")
 	}
 }
