@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"text/template"
 
@@ -37,6 +38,8 @@ var readmeTemplate = template.Must(template.New("README.md").Funcs(template.Func
 		return strings.Join(out, ", ")
 	},
 	"codeblock": func(lines []string) string { return markdown.CodeBlock(lines...) },
+	"why":       componentWhy,
+	"labels":    labelList,
 }).Parse(`{{.Header}}
 # {{text .E.Name}}
 
@@ -98,13 +101,32 @@ Once, in this order, for a new environment; every command is this environment's.
 3. Access to the cluster: the principal that ran the apply is cluster admin (EKS makes an access entry for the cluster's creator: {{code "bootstrap_cluster_creator_admin_permissions = true"}} in {{code "infrastructure/terraform/eks.tf"}}){{with .E.Cluster.Admins}}, and so are {{text (join . ", ")}} ({{code "cluster.admins"}}){{else}}; list the people and pipelines that deploy in {{code "cluster.admins"}} to give them access too{{end}}:
 
 {{codeblock .Run.Access}}
-4. The cluster's platform, which lexgen does not install: External Secrets (serving {{code "external-secrets.io/v1"}}), Argo CD in namespace {{code .E.Delivery.ArgoCD.Namespace}}{{if .E.App.MetricsEnabled}}, and the Prometheus operator (for the ServiceMonitor){{end}}.
+4. The cluster's platform (table below): Terraform has made the EKS add-ons; the script installs Argo CD {{text .E.Platform.ArgoCD.Version}} with helm{{if not .E.Delivery.ArgoCD.InCluster}} (skipped here: Argo CD runs outside the cluster){{end}}, then applies {{code .Run.PlatformDir}} one sync wave at a time, components that install CRDs first, and waits for each to be Healthy:
+
+{{codeblock .Run.Platform}}
 5. The application secret, before the first deploy: Terraform creates {{code .E.AppSecretID}} without a value, and External Secrets cannot build Secret {{code .E.AppSecretName}} until it holds {{codes .E.Secrets.APIKeys}}. Put the real values in place of the placeholders (a file keeps them out of the shell history: {{code "--secret-string file://app-secret.json"}}):
 
 {{codeblock .Run.AppSecret}}
 6. The deploy: register the Argo CD Application once; {{if .E.Delivery.AutoSync}}Argo CD then syncs {{code .Run.KubernetesDir}} of {{code .E.Delivery.Revision}} by itself, and the rollout shows the pods coming up{{else}}it waits for a person to sync, which the deploy script does (it shows the diff, asks for approval{{if not .E.Delivery.RequireApproval}} where required{{end}} and waits for the rollout){{end}}:
 
 {{codeblock .Run.Deploy}}
+## Platform (pinned; {{code "platform"}} in the model)
+
+| Component | Version | Installed by | Why |
+| --- | --- | --- | --- |
+| vpc-cni (EKS add-on) | {{text .E.Platform.Addons.VPCCNI.Version}} | Terraform | pod networking; NetworkPolicy enforcement: {{yesno .E.Platform.Addons.VPCCNI.NetworkPolicy}} |
+| coredns (EKS add-on) | {{text .E.Platform.Addons.CoreDNS}} | Terraform | cluster DNS |
+| kube-proxy (EKS add-on) | {{text .E.Platform.Addons.KubeProxy}} | Terraform | Service routing |
+| eks-pod-identity-agent (EKS add-on) | {{text .E.Platform.Addons.PodIdentityAgent}} | Terraform | AWS credentials for pods by EKS Pod Identity |
+| metrics-server (EKS add-on) | {{text .E.Platform.Addons.MetricsServer}} | Terraform | the resource metrics the HPA scales on |
+{{- range .Platform}}
+| {{text .Name}} (chart {{text .Chart.Name}}, namespace {{text .Namespace}}, wave {{.Wave}}) | {{text .Chart.Version}} | Argo CD, from {{code .Chart.Repo}} | {{text (why .Name)}} |
+{{- end}}
+| argo-cd (chart {{text .E.Platform.ArgoCD.Name}}, namespace {{text .E.Delivery.ArgoCD.Namespace}}) | {{text .E.Platform.ArgoCD.Version}} | {{if .E.Delivery.ArgoCD.InCluster}}bootstrap-platform.sh, from {{code .E.Platform.ArgoCD.Repo}}{{else}}runs outside this cluster{{end}} | syncs the platform and the application |
+{{- if not .E.Platform.Prometheus.Install}}
+| Prometheus (existing) | | not lexgen | must run in namespace {{text .E.App.MonitoringNamespace}} and select ServiceMonitors labelled {{text (labels .E.Platform.Prometheus.ServiceMonitorLabels)}} |
+{{- end}}
+
 ## Disaster recovery
 
 What each setting buys against the targets (RTO {{.E.Recovery.RTOMinutes}} min, RPO {{.E.Recovery.RPOMinutes}} min):
@@ -176,9 +198,9 @@ func commented(line, comment string) string { return line + "    # " + comment }
 // model's name functions (one name, one source).
 type runbook struct {
 	Cost, Render, Plan, Apply, Snapshots, Unprotect, ForceSync, Restart, Kubeconfig string
-	Backend, Tfvars, KubernetesDir                                                  string
+	Backend, Tfvars, KubernetesDir, PlatformDir                                     string
 
-	Bootstrap, Infrastructure, Access, AppSecret, Deploy, Applying, Operations []string
+	Bootstrap, Infrastructure, Access, Platform, AppSecret, Deploy, Applying, Operations []string
 }
 
 // outPath is a path under out/<env>/, from the repository root.
@@ -202,6 +224,7 @@ func newRunbook(e *model.Environment) (runbook, error) {
 		Backend:       outPath(e, "terraform/backend.hcl"),
 		Tfvars:        outPath(e, "terraform/"+e.Name+".tfvars"),
 		KubernetesDir: outPath(e, "kubernetes"),
+		PlatformDir:   outPath(e, "platform"),
 	}
 	bucket := command("aws s3api create-bucket --bucket", value(state.Bucket), "--region", value(state.Region))
 	if state.Region != "us-east-1" {
@@ -220,6 +243,11 @@ func newRunbook(e *model.Environment) (runbook, error) {
 	}
 	r.Infrastructure = []string{r.Plan, apply}
 	r.Access = []string{r.Kubeconfig, command("kubectl get nodes")}
+	bootstrap := command(script("bootstrap-platform.sh"))
+	if e.Delivery.RequireApproval {
+		bootstrap = commented(bootstrap, "asks for approval")
+	}
+	r.Platform = []string{bootstrap, commented(command("kubectl get applications -n", value(e.Delivery.ArgoCD.Namespace)), "every platform Application Synced and Healthy")}
 
 	placeholders := map[string]string{}
 	for _, k := range e.Secrets.APIKeys {
@@ -306,7 +334,8 @@ func readmeFiles(e *model.Environment) ([]File, error) {
 		Cost       cost.Estimate
 		CostTable  string
 		Run        runbook
-	}{markdown.Comment(strings.TrimSpace(header("", e.Source))), e, secretKeys(e), est, table.String(), run})
+		Platform   []Component
+	}{markdown.Comment(strings.TrimSpace(header("", e.Source))), e, secretKeys(e), est, table.String(), run, Platform(e)})
 	if err != nil {
 		return nil, err
 	}
@@ -331,4 +360,27 @@ func rotationSection(e *model.Environment, run runbook) string {
 		markdown.CodeBlock(run.ForceSync))
 	b.WriteString("\nThe application logs in as the master user: a least-privilege role of its own is not built yet.\n")
 	return b.String()
+}
+
+// componentWhy says what each in-cluster component is there for.
+func componentWhy(name string) string {
+	return map[string]string{
+		"external-secrets":      "writes the app's Secret from Secrets Manager (SecretStore, ExternalSecret)",
+		"kube-prometheus-stack": "Prometheus Operator CRDs and a Prometheus that scrapes the ServiceMonitor",
+		"reloader":              "rolls the Deployment when the Secret changes (password rotation)",
+		"cluster-autoscaler":    "moves the node group between nodes.min and nodes.max (IAM role by IRSA, platform.tf)",
+	}[name]
+}
+
+// labelList writes labels as k=v, sorted.
+func labelList(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = k + "=" + m[k]
+	}
+	return strings.Join(keys, ", ")
 }

@@ -225,6 +225,8 @@ func TestRunbook(t *testing.T) {
 				{terraform, "apply"},
 				{"aws", "eks", "update-kubeconfig", "--name", e.ClusterName(), "--region", e.AWS.Region},
 				{"kubectl", "get", "nodes"},
+				{"out/" + e.Name + "/scripts/bootstrap-platform.sh"},
+				{"kubectl", "get", "applications", "-n", e.Delivery.ArgoCD.Namespace},
 				{"aws", "secretsmanager", "put-secret-value", "--secret-id", e.AppSecretID(), "--secret-string", strings.TrimSpace(b.String()), "--region", e.AWS.Region},
 				{"kubectl", "apply", "--server-side", "-f", "out/" + e.Name + "/argocd/application.yaml"},
 			}

@@ -111,19 +111,21 @@ kube() {
 	fi
 }
 
-# check_cluster refuses to go on unless the current kube context points at
-# this environment's EKS cluster; --context NAME picks a context instead.
+# check_cluster refuses to go on unless the kube context (the current one,
+# or the one --context NAME picks) points at this environment's EKS cluster.
 check_cluster() {
+	local found which="the current kube context"
 	if [ -n "$CONTEXT" ]; then
-		say "using kube context $CONTEXT, as asked"
-		return 0
+		which="kube context $CONTEXT"
+		found=$(kubectl config view --minify --context "$CONTEXT" -o 'jsonpath={.contexts[0].context.cluster}' 2>/dev/null) || found=
+	else
+		found=$(kubectl config view --minify -o 'jsonpath={.contexts[0].context.cluster}' 2>/dev/null) || found=
 	fi
-	local found
-	found=$(kubectl config view --minify -o 'jsonpath={.contexts[0].context.cluster}' 2>/dev/null) || found=
 	if [ "$found" != "$CLUSTER_ARN" ]; then
-		say "the current kube context points at cluster '${found:-none}', not at $CLUSTER_ARN"
+		say "$which points at cluster '${found:-none}', not at $CLUSTER_ARN"
 		die 3 "switch with: aws eks update-kubeconfig --region $AWS_REGION --name $CLUSTER_NAME (or pass --context NAME)"
 	fi
+	[ -z "$CONTEXT" ] || say "using kube context $CONTEXT, as asked"
 }
 
 # approve asks a person before a production-tier change: --approve, or the
