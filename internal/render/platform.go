@@ -108,6 +108,19 @@ type autoscalerValues struct {
 	Resources *corev1.ResourceRequirements `json:"resources"`
 }
 
+// ChartCRDs are the custom resources (group/version Kind) each pinned chart
+// installs, by chart name: the closure check (golden/closure_test.go) counts
+// a kind as served only if a rendered component installs it. From each
+// chart's crds/ at the pinned version; Argo CD's are installed by
+// bootstrap-platform.sh.
+var ChartCRDs = map[string][]string{
+	"external-secrets": {"external-secrets.io/v1 SecretStore", "external-secrets.io/v1 ExternalSecret", "external-secrets.io/v1 ClusterSecretStore", "external-secrets.io/v1 ClusterExternalSecret"},
+	"kube-prometheus-stack": {"monitoring.coreos.com/v1 ServiceMonitor", "monitoring.coreos.com/v1 PodMonitor", "monitoring.coreos.com/v1 Prometheus", "monitoring.coreos.com/v1 PrometheusRule",
+		"monitoring.coreos.com/v1 Alertmanager", "monitoring.coreos.com/v1 Probe", "monitoring.coreos.com/v1 ThanosRuler",
+		"monitoring.coreos.com/v1alpha1 AlertmanagerConfig", "monitoring.coreos.com/v1alpha1 ScrapeConfig", "monitoring.coreos.com/v1alpha1 PrometheusAgent"},
+	"argo-cd": {"argoproj.io/v1alpha1 Application", "argoproj.io/v1alpha1 AppProject", "argoproj.io/v1alpha1 ApplicationSet"},
+}
+
 // Platform lists the in-cluster components of e's platform, in sync order.
 // Argo CD itself is installed by scripts/bootstrap-platform.sh.
 func Platform(e *model.Environment) []Component {
@@ -115,7 +128,7 @@ func Platform(e *model.Environment) []Component {
 	var cs []Component
 
 	eso := Component{Name: "external-secrets", Namespace: "external-secrets", Chart: p.ExternalSecrets, Wave: -2,
-		CRDs: []string{"external-secrets.io/v1 SecretStore", "external-secrets.io/v1 ExternalSecret", "external-secrets.io/v1 ClusterSecretStore", "external-secrets.io/v1 ClusterExternalSecret"},
+		CRDs: ChartCRDs["external-secrets"],
 		Pods: []PlatformPod{
 			{Name: "external-secrets", Replicas: 1, CPU: "10m", Memory: "64Mi"},
 			{Name: "external-secrets-webhook", Replicas: 1, CPU: "10m", Memory: "32Mi"},
@@ -127,7 +140,7 @@ func Platform(e *model.Environment) []Component {
 
 	if p.Prometheus.Install {
 		ps := Component{Name: "kube-prometheus-stack", Namespace: e.App.MonitoringNamespace, Chart: p.Prometheus.Chart, Wave: -2,
-			CRDs: []string{"monitoring.coreos.com/v1 ServiceMonitor", "monitoring.coreos.com/v1 PodMonitor", "monitoring.coreos.com/v1 Prometheus", "monitoring.coreos.com/v1 PrometheusRule", "monitoring.coreos.com/v1 Alertmanager", "monitoring.coreos.com/v1 Probe", "monitoring.coreos.com/v1 ThanosRuler", "monitoring.coreos.com/v1alpha1 AlertmanagerConfig", "monitoring.coreos.com/v1alpha1 ScrapeConfig", "monitoring.coreos.com/v1alpha1 PrometheusAgent"},
+			CRDs: ChartCRDs["kube-prometheus-stack"],
 			Pods: []PlatformPod{
 				{Name: "prometheus", Replicas: 1, CPU: "100m", Memory: "512Mi"},
 				{Name: "prometheus-operator", Replicas: 1, CPU: "50m", Memory: "64Mi"},
