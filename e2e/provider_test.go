@@ -494,7 +494,7 @@ func platformProblems(res map[string]plannedResource, versions map[string]string
 	role, ok := res["aws_iam_role.cluster_autoscaler"]
 	if !ok {
 		problems = append(problems, "no IAM role for the Cluster Autoscaler")
-	} else if role.Values["name"] != cluster+"-cluster-autoscaler" {
+	} else if role.Values["name"] != cluster+"-autoscaler" {
 		problems = append(problems, fmt.Sprintf("Cluster Autoscaler role named %v", role.Values["name"]))
 	}
 	var doc struct {

@@ -268,6 +268,7 @@ func awsNames(e *model.Environment, add func(path string, warning bool, format s
 	}
 	names = append(names,
 		limited{"IAM role", e.ExternalSecretsRoleName(), maxIAMRoleName},
+		limited{"IAM role", e.ClusterAutoscalerRoleName(), maxIAMRoleName},
 		limited{"EKS node group", e.ClusterName() + "-nodes", maxNodeGroupName},
 		limited{"RDS instance identifier", id, maxDBIdentifier},
 	)

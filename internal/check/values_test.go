@@ -252,7 +252,8 @@ func TestIAMRolesAreTheModules(t *testing.T) {
 			got = append(got, string(src[r.Start.Byte:r.End.Byte]))
 		}
 	}
-	want := []string{"var.external_secrets_role_name"} // model.ExternalSecretsRoleName
+	// model.ExternalSecretsRoleName, model.ClusterAutoscalerRoleName
+	want := []string{"var.external_secrets_role_name", "var.cluster_autoscaler_role_name"}
 	for _, r := range iamRoleSuffixes {
 		want = append(want, `"${var.`+r.base+`}`+r.suffix+`"`)
 	}

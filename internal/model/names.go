@@ -80,7 +80,7 @@ const (
 
 // ClusterAutoscalerRoleName is the IAM role the Cluster Autoscaler assumes
 // (IRSA).
-func (e *Environment) ClusterAutoscalerRoleName() string { return e.AppName() + "-cluster-autoscaler" }
+func (e *Environment) ClusterAutoscalerRoleName() string { return e.AppName() + "-autoscaler" }
 
 // ClusterAutoscalerRoleARN is that role's ARN, known before it exists.
 func (e *Environment) ClusterAutoscalerRoleARN() string {

@@ -55,7 +55,7 @@ eks_addon_versions = {
   vpc-cni                = "v1.20.4-eksbuild.1"
 }
 vpc_cni_network_policy             = true
-cluster_autoscaler_role_name       = "lexecon-production-cluster-autoscaler"
+cluster_autoscaler_role_name       = "lexecon-production-autoscaler"
 cluster_autoscaler_service_account = "kube-system:cluster-autoscaler"
 tags = {
   Environment = "production"
