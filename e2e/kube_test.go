@@ -244,6 +244,17 @@ func TestAPIServerAcceptsEveryObject(t *testing.T) {
 			if out, err := serverDryRun(t, "-f", app); err != nil {
 				t.Errorf("the apiserver refused %s: %v\n%s", app, err, out)
 			}
+			// The platform's Applications (argoproj.io CRDs from
+			// ../shared/crds), each with its chart's values.
+			platform, _ := filepath.Glob(filepath.Join(repoRoot, "out", env, "platform", "*.yaml"))
+			if len(platform) == 0 {
+				t.Errorf("out/%s/platform renders no Application", env)
+			}
+			for _, p := range platform {
+				if out, err := serverDryRun(t, "-f", p); err != nil {
+					t.Errorf("the apiserver refused %s: %v\n%s", p, err, out)
+				}
+			}
 			t.Logf("accepted:\n%s", out)
 		})
 	}
