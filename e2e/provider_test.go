@@ -228,7 +228,7 @@ var seed = map[string]struct {
 	multiAZ, protected      bool
 }{
 	"staging":    {"t3.medium", 2, 2, 7, "db.t3.micro", false, false},
-	"production": {"t3.small", 3, 3, 30, "db.t3.small", true, true},
+	"production": {"t3.small", 4, 4, 30, "db.t3.small", true, true}, // the seed's 3+, at 4 (envs/production.cue)
 }
 
 func TestModulePlansEveryEnvironment(t *testing.T) {

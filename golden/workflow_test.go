@@ -122,9 +122,9 @@ func TestWorkflowSteps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed := strings.Replace(string(text), "desired:      3", "desired:      4", 1)
+	changed := strings.Replace(string(text), "desired:      4", "desired:      5", 1)
 	if changed == string(text) {
-		t.Fatal("envs/production.cue no longer sets desired: 3; update this test")
+		t.Fatal("envs/production.cue no longer sets desired: 4; update this test")
 	}
 	if err := os.WriteFile(prod, []byte(changed), 0o644); err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestWorkflowSteps(t *testing.T) {
 		t.Fatalf("render: %s", stderr)
 	}
 	git(src, "add", "-A")
-	git(src, "commit", "-q", "-m", "production: 4 nodes")
+	git(src, "commit", "-q", "-m", "production: 5 nodes")
 	git(src, "checkout", "-q", "main")
 
 	// What actions/checkout with fetch-depth 0 leaves for a pull request.
@@ -196,7 +196,7 @@ fi
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(review), "`cluster.nodes.desired` | `3` | `4`") {
+	if !strings.Contains(string(review), "`cluster.nodes.desired` | `4` | `5`") {
 		t.Errorf("the review does not show production's change:\n%s", review)
 	}
 	log, _ := os.ReadFile(ghLog)

@@ -19,14 +19,6 @@ type Finding struct {
 	Warning bool
 }
 
-// Per-node reserve assumed for the kubelet, the system and the DaemonSets
-// every EKS node runs (aws-node, kube-proxy, and CoreDNS and External
-// Secrets somewhere): stated once, used in the message.
-const (
-	reserveCPU    = 0.25 // vCPU per node
-	reserveMemGiB = 1.0  // GiB per node
-)
-
 // Environment runs every cross-check on e.
 func Environment(e *model.Environment) []Finding {
 	var fs []Finding
@@ -44,22 +36,7 @@ func Environment(e *model.Environment) []Finding {
 		add("app.resources.limits.memory", false, "the memory limit (%s) is below the request (%s); Kubernetes refuses such a pod", lim.Memory, req.Memory)
 	}
 
-	if e.Prices != nil {
-		if c, ok := e.Prices.EC2Capacity[e.Cluster.Nodes.InstanceType]; ok {
-			nodeCPU, nodeMem := c.VCPU-reserveCPU, (c.MemoryGiB-reserveMemGiB)*(1<<30)
-			n := e.Cluster.Nodes
-			needCPU, needMem := float64(e.App.Replicas.Max)*reqCPU, float64(e.App.Replicas.Max)*reqMem
-			if float64(n.Max)*nodeCPU < needCPU || float64(n.Max)*nodeMem < needMem {
-				add("cluster.nodes.max", false,
-					"%d x %s cannot hold %d replicas requesting %s CPU and %s each (a node offers %g vCPU and %g GiB, less %g vCPU and %g GiB for the system)",
-					n.Max, n.InstanceType, e.App.Replicas.Max, req.CPU, req.Memory, c.VCPU, c.MemoryGiB, reserveCPU, reserveMemGiB)
-			} else if float64(n.Desired)*nodeCPU < needCPU || float64(n.Desired)*nodeMem < needMem {
-				add("cluster.nodes.desired", true,
-					"%d x %s cannot hold the HPA's maximum of %d replicas; they fit only if a cluster autoscaler adds nodes (up to %d)",
-					n.Desired, n.InstanceType, e.App.Replicas.Max, n.Max)
-			}
-		}
-	}
+	capacity(e, add)
 
 	n := e.Cluster.Nodes
 	if n.CapacityType != "SPOT" && len(n.SpotInstanceTypes) > 0 {
@@ -71,18 +48,6 @@ func Environment(e *model.Environment) []Finding {
 			add("cluster.nodes.schedule", false, "downAt and upAt are both %s; the group would never stay scaled down", s.DownAt)
 		case s.NightSize >= n.Min:
 			add("cluster.nodes.schedule.nightSize", false, "nightSize (%d) is not below nodes.min (%d), so nothing scales down at night", s.NightSize, n.Min)
-		}
-		if e.Prices != nil {
-			if c, ok := e.Prices.EC2Capacity[n.InstanceType]; ok {
-				nightCPU := float64(s.NightSize) * (c.VCPU - reserveCPU)
-				nightMem := float64(s.NightSize) * (c.MemoryGiB - reserveMemGiB) * (1 << 30)
-				needCPU, needMem := float64(e.App.Replicas.Min)*reqCPU, float64(e.App.Replicas.Min)*reqMem
-				if nightCPU < needCPU || nightMem < needMem {
-					add("cluster.nodes.schedule.nightSize", false,
-						"%d x %s at night cannot hold the HPA's minimum of %d replicas (%s CPU and %s each), so pods would stay pending and the PodDisruptionBudget would block the scale-down's drains; raise nightSize or lower app.replicas.min",
-						s.NightSize, n.InstanceType, e.App.Replicas.Min, req.CPU, req.Memory)
-				}
-			}
 		}
 	}
 	if d := e.Database; d.MaxAllocatedStorageGiB > 0 && d.MaxAllocatedStorageGiB <= d.AllocatedStorageGiB {

@@ -20,7 +20,7 @@ func env() *model.Environment {
 			},
 		},
 		Recovery: model.Recovery{RTOMinutes: 30, RPOMinutes: 60},
-		Prices:   &model.Prices{EC2Capacity: map[string]model.Capacity{"t3.small": {VCPU: 2, MemoryGiB: 2}}},
+		Prices:   &model.Prices{EC2Capacity: map[string]model.Capacity{"t3.small": {VCPU: 4, MemoryGiB: 8, MaxPods: 58}}},
 	}
 }
 
@@ -45,13 +45,36 @@ func TestCrossChecks(t *testing.T) {
 		{"fits", func(e *model.Environment) {}, ""},
 		{"limit below request", func(e *model.Environment) { e.App.Resources.Limits.CPU = "100m" }, "error x.app.resources.limits.cpu"},
 		{"memory limit below request", func(e *model.Environment) { e.App.Resources.Limits.Memory = "128Mi" }, "error x.app.resources.limits.memory"},
-		// 3 nodes x (2 - 0.25) vCPU = 5.25 < 30 x 0.25 = 7.5
-		{"max replicas do not fit", func(e *model.Environment) { e.App.Replicas.Max = 30 }, "error x.cluster.nodes.max"},
-		// 2 x 1.75 = 3.5 vCPU < 16 x 0.25 = 4 <= 3 x 1.75 = 5.25; memory 2 x 1 GiB < 16 x 256 Mi = 4 GiB > 3 GiB -> error
-		{"fits only at max nodes", func(e *model.Environment) {
-			e.App.Replicas.Max = 16
-			e.App.Resources.Requests.Memory = "64Mi"
-		}, "warning x.cluster.nodes.desired"},
+		// A node of the test's type offers 4000m - 80m reserved - 125m of
+		// DaemonSets = 3795m; the platform's other pods (no Prometheus, no
+		// Argo CD here) request 490m: 3 nodes hold 43 replicas of 250m.
+		{"max replicas do not fit", func(e *model.Environment) { e.App.Replicas.Max = 50 }, "error x.cluster.nodes.max"},
+		// 2 nodes hold 28 of 250m, 3 hold 43.
+		{"fits only at max nodes", func(e *model.Environment) { e.App.Replicas.Max = 35 }, "warning x.cluster.nodes.desired"},
+		// 58 pods a node, 3 of them DaemonSets; the platform runs 9 more:
+		// 3 nodes hold 156 app pods.
+		{"pods per node bind", func(e *model.Environment) {
+			e.App.Resources.Requests = model.Quantities{CPU: "10m", Memory: "16Mi"}
+			e.App.Replicas.Max = 100
+			e.Cluster.Nodes.Max, e.Cluster.Nodes.Desired = 2, 2
+			e.Prices.EC2Capacity["t3.small"] = model.Capacity{VCPU: 4, MemoryGiB: 8, MaxPods: 50}
+		}, "error x.cluster.nodes.max"},
+		// Drained to 1 node: 3795m - 490m holds 13 replicas of 250m, not 14.
+		{"a drain leaves too little", func(e *model.Environment) {
+			e.App.Replicas.Min, e.App.Replicas.Max = 14, 14
+			e.Cluster.Nodes.Max = 2
+		}, "warning x.cluster.nodes.min"},
+		{"a drain leaves too little in production", func(e *model.Environment) {
+			e.Tier = "production"
+			e.App.Replicas.Min, e.App.Replicas.Max = 14, 14
+			e.Cluster.Nodes.Max = 2
+		}, "error x.cluster.nodes.min"},
+		// At nodes.min (2): 7590m - 490m holds 28 of 250m; 28 and a surge
+		// pod do not fit.
+		{"no room for the surge pod", func(e *model.Environment) {
+			e.App.Replicas.Min, e.App.Replicas.Max = 28, 28
+			e.Cluster.Nodes.Max = 3
+		}, "error x.cluster.nodes.min"},
 		{"one replica", func(e *model.Environment) { e.App.Replicas.Min = 1 }, "warning x.app.replicas.min"},
 		{"single-AZ with an RTO no restore meets", func(e *model.Environment) {
 			e.Database.MultiAZ = false
@@ -66,12 +89,15 @@ func TestCrossChecks(t *testing.T) {
 		{"night size zero", func(e *model.Environment) {
 			e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "UTC", DownAt: "20:00", UpAt: "07:00", NightSize: 0}
 		}, "error x.cluster.nodes.schedule.nightSize"},
-		// 1 x (2 GiB - 1 GiB) = 1 GiB < 2 x 600Mi
+		// 1 node at night: 8192Mi - 893Mi kube-reserved - 100Mi eviction -
+		// 860Mi of platform = 6339Mi < 11 x 600Mi (and so is a drained
+		// node at nodes.min 2)
 		{"night size below the HPA minimum", func(e *model.Environment) {
 			e.App.Resources.Requests.Memory = "600Mi"
 			e.App.Resources.Limits.Memory = "1Gi"
+			e.App.Replicas.Min, e.App.Replicas.Max = 11, 11
 			e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "UTC", DownAt: "20:00", UpAt: "07:00", NightSize: 1}
-		}, "warning x.cluster.nodes.desired, error x.cluster.nodes.schedule.nightSize"},
+		}, "warning x.cluster.nodes.min, error x.cluster.nodes.schedule.nightSize"},
 		{"night size not below min", func(e *model.Environment) {
 			e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "UTC", DownAt: "20:00", UpAt: "07:00", NightSize: 2}
 		}, "error x.cluster.nodes.schedule.nightSize"},

@@ -30,4 +30,6 @@ type CostRange struct {
 type Capacity struct {
 	VCPU      float64 `json:"vcpu"`
 	MemoryGiB float64 `json:"memoryGiB"`
+	// MaxPods is the most pods a node runs with the VPC CNI.
+	MaxPods int `json:"maxPods"`
 }

@@ -220,5 +220,71 @@ func platformFiles(e *model.Environment) ([]File, error) {
 		}
 		files = append(files, File{Path: fmt.Sprintf("platform/%s.yaml", c.Name), Data: append([]byte(header("#", e.Source)), data...)})
 	}
+	if e.Delivery.ArgoCD.InCluster {
+		data, err := manifest(argocdValuesFor())
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Path: ArgoCDValuesPath, Data: append([]byte(header("#", e.Source)), data...)})
+	}
 	return files, nil
+}
+
+// argocdValues are the argo-cd chart's values bootstrap-platform.sh installs
+// it with: explicit requests for every pod, and no Dex or notifications
+// controller (two pods nothing here uses).
+type argocdValues struct {
+	Controller     resourcesOnly `json:"controller"`
+	RepoServer     resourcesOnly `json:"repoServer"`
+	Server         resourcesOnly `json:"server"`
+	Redis          resourcesOnly `json:"redis"`
+	ApplicationSet resourcesOnly `json:"applicationSet"`
+	Dex            enabled       `json:"dex"`
+	Notifications  enabled       `json:"notifications"`
+}
+
+// argocdPods are Argo CD's pods with those values.
+var argocdPods = []PlatformPod{
+	{Name: "argocd-application-controller", Replicas: 1, CPU: "100m", Memory: "256Mi"},
+	{Name: "argocd-repo-server", Replicas: 1, CPU: "50m", Memory: "128Mi"},
+	{Name: "argocd-server", Replicas: 1, CPU: "20m", Memory: "64Mi"},
+	{Name: "argocd-redis", Replicas: 1, CPU: "20m", Memory: "64Mi"},
+	{Name: "argocd-applicationset-controller", Replicas: 1, CPU: "10m", Memory: "64Mi"},
+}
+
+func argocdValuesFor() argocdValues {
+	return argocdValues{
+		Controller: resourcesOnly{requests(argocdPods[0])}, RepoServer: resourcesOnly{requests(argocdPods[1])},
+		Server: resourcesOnly{requests(argocdPods[2])}, Redis: resourcesOnly{requests(argocdPods[3])},
+		ApplicationSet: resourcesOnly{requests(argocdPods[4])},
+	}
+}
+
+// ArgoCDValuesPath is where the Argo CD values go, under out/<env>/.
+const ArgoCDValuesPath = "platform/argocd/values.yaml"
+
+// addonPods are the pods the EKS add-ons run, at their requests as the
+// add-ons ship them (the add-ons' manifests: aws-node 25m CPU, kube-proxy
+// 100m, CoreDNS 2 x 100m and 70Mi; metrics-server 100m and 200Mi, counted
+// at 2 replicas; the pod identity agent sets no requests).
+var addonPods = []PlatformPod{
+	{Name: "aws-node", DaemonSet: true, CPU: "25m", Memory: "0"},
+	{Name: "kube-proxy", DaemonSet: true, CPU: "100m", Memory: "0"},
+	{Name: "eks-pod-identity-agent", DaemonSet: true, CPU: "0", Memory: "0"},
+	{Name: "coredns", Replicas: 2, CPU: "100m", Memory: "70Mi"},
+	{Name: "metrics-server", Replicas: 2, CPU: "100m", Memory: "200Mi"},
+}
+
+// PlatformPods are every pod the platform runs in e's cluster besides the
+// app: the EKS add-ons', the in-cluster components' and Argo CD's (when it
+// runs in the cluster). The capacity check counts them.
+func PlatformPods(e *model.Environment) []PlatformPod {
+	pods := append([]PlatformPod{}, addonPods...)
+	for _, c := range Platform(e) {
+		pods = append(pods, c.Pods...)
+	}
+	if e.Delivery.ArgoCD.InCluster {
+		pods = append(pods, argocdPods...)
+	}
+	return pods
 }

@@ -264,6 +264,11 @@ func checkParses(t *testing.T, f File) {
 		if _, diags := hclsyntax.ParseConfig(f.Data, f.Path, hcl.InitialPos); diags.HasErrors() {
 			t.Errorf("%s: %v", f.Path, diags)
 		}
+	case f.Path == ArgoCDValuesPath:
+		// Helm values, not an object: they decode strictly into their type.
+		if err := yaml.UnmarshalStrict(f.Data, &argocdValues{}); err != nil {
+			t.Errorf("%s: %v", f.Path, err)
+		}
 	case strings.HasSuffix(f.Path, ".yaml"):
 		var head struct{ Kind string }
 		if err := yaml.Unmarshal(f.Data, &head); err != nil {

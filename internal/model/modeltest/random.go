@@ -26,7 +26,11 @@ var (
 	monitoring    = []int{0, 1, 5, 10, 15, 30, 60}
 	days          = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 	logTypes      = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
-	logRetention  = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+	// nodeTypes are the types whose one node holds the whole platform
+	// (internal/check counts it) with room for the app; smaller types
+	// need more nodes than the generator's sizes promise.
+	nodeTypes    = []string{"t3.xlarge", "m6i.xlarge", "m7i.xlarge", "c6i.xlarge"}
+	logRetention = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.Intn(len(xs))] }
@@ -97,7 +101,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			Admins:            []string{},
 			LogRetentionDays:  pick(r, logRetention),
 			Nodes: model.NodeGroup{
-				InstanceType: pick(r, instanceTypes), Desired: desired, Min: minNodes, Max: maxNodes,
+				InstanceType: pick(r, nodeTypes), Desired: desired, Min: minNodes, Max: maxNodes,
 				DiskSizeGiB: between(r, 20, 200), CapacityType: "ON_DEMAND", SpotInstanceTypes: []string{},
 			},
 		},
@@ -216,7 +220,7 @@ func Prices() *model.Prices {
 	}
 	for i, t := range instanceTypes {
 		p.EC2[t] = 0.02 * float64(i+1)
-		p.EC2Capacity[t] = model.Capacity{VCPU: 64, MemoryGiB: 256}
+		p.EC2Capacity[t] = model.Capacity{VCPU: 64, MemoryGiB: 256, MaxPods: 110}
 	}
 	for i, c := range dbClasses {
 		p.RDS[c] = 0.015 * float64(i+1)

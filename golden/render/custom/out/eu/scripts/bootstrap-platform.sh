@@ -151,6 +151,7 @@ approve
 if [ "$IN_CLUSTER" = true ]; then
 	say "installing Argo CD $ARGOCD_VERSION into namespace $ARGO_NAMESPACE"
 	helm_args=(upgrade --install argocd "$ARGOCD_CHART" --repo "$ARGOCD_REPO" --version "$ARGOCD_VERSION"
+		--values "$ROOT/out/$ENV_NAME/platform/argocd/values.yaml"
 		--namespace "$ARGO_NAMESPACE" --create-namespace --wait --timeout "$TIMEOUT")
 	if [ -n "$CONTEXT" ]; then
 		helm_args+=(--kube-context "$CONTEXT")

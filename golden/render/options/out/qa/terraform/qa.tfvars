@@ -19,7 +19,7 @@ node_instance_types            = ["t3.medium", "t3.large", "m6i.large"]
 node_capacity_type             = "SPOT"
 node_schedule = {
   down_recurrence = "0 20 * * MON-FRI"
-  night_size      = 1
+  night_size      = 2
   time_zone       = "Europe/Berlin"
   up_recurrence   = "0 7 * * MON-FRI"
 }
