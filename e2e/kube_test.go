@@ -260,6 +260,32 @@ func TestAPIServerAcceptsEveryObject(t *testing.T) {
 	}
 }
 
+// TestAPIServerRejectsABrokenPlatformApplication: the platform check above
+// fails on an Application the apiserver refuses (a misspelt field of the
+// Argo CD CRD, which strict field validation reports).
+func TestAPIServerRejectsABrokenPlatformApplication(t *testing.T) {
+	apiserver(t)
+	ensureNamespace(t, "-f", namespaceFile(t, "argocd"))
+	src := filepath.Join(repoRoot, "out", "staging", "platform", "external-secrets.yaml")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), "targetRevision:", "targetRevison:", 1)
+	if bad == string(data) {
+		t.Fatal("external-secrets.yaml no longer holds targetRevision; update this test")
+	}
+	p := filepath.Join(t.TempDir(), "external-secrets.yaml")
+	if err := os.WriteFile(p, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := serverDryRun(t, "-f", p)
+	if err == nil {
+		t.Fatalf("the apiserver accepted a misspelt Application:\n%s", out)
+	}
+	t.Logf("refused as expected: %s", tail(out, 400))
+}
+
 // namespaceFile writes a Namespace manifest for name into a temporary file.
 func namespaceFile(t *testing.T, name string) string {
 	t.Helper()
