@@ -89,7 +89,7 @@ func renderedObjects(t *testing.T, dir string) map[string]object {
 // that nothing rendered for it provides: a kind no component serves, a
 // namespace a NetworkPolicy admits that nothing creates, a ServiceMonitor
 // no rendered Prometheus selects.
-func closureProblems(objs map[string]object, app string) []string {
+func closureProblems(objs map[string]object) []string {
 	served := map[string]string{}
 	// Argo CD, installed by bootstrap-platform.sh, serves its own kinds.
 	for _, k := range render.ChartCRDs["argo-cd"] {
@@ -170,7 +170,7 @@ func TestPlatformClosure(t *testing.T) {
 	for _, dir := range outputDirs(t) {
 		rel, _ := filepath.Rel(repoRoot, dir)
 		t.Run(rel, func(t *testing.T) {
-			for _, p := range closureProblems(renderedObjects(t, dir), rel) {
+			for _, p := range closureProblems(renderedObjects(t, dir)) {
 				t.Error(p)
 			}
 		})
@@ -193,7 +193,7 @@ func TestPlatformClosureCanFail(t *testing.T) {
 			t.Fatalf("out/production has no %s", c.remove)
 		}
 		delete(objs, c.remove)
-		got := strings.Join(closureProblems(objs, "production"), "\n")
+		got := strings.Join(closureProblems(objs), "\n")
 		for _, w := range c.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("without %s the closure check does not report %q; it reports:\n%s", c.remove, w, got)
@@ -205,7 +205,7 @@ func TestPlatformClosureCanFail(t *testing.T) {
 	sm := objs["kubernetes/servicemonitor.yaml"]
 	sm.Metadata.Labels = map[string]string{"release": "someone-else"}
 	objs["kubernetes/servicemonitor.yaml"] = sm
-	if got := closureProblems(objs, "production"); len(got) != 1 || !strings.Contains(got[0], "no rendered Prometheus selects") {
+	if got := closureProblems(objs); len(got) != 1 || !strings.Contains(got[0], "no rendered Prometheus selects") {
 		t.Errorf("a ServiceMonitor with other labels: the closure check reports %q", got)
 	}
 }
