@@ -62,8 +62,8 @@ sync wave at a time and waits for each Application to be Synced and Healthy.
 Run it once, after terraform.sh apply and before the app's Application.
 Versions come from platform in envs/$ENV_NAME.cue (defaults: schema/platform.cue).
 
-  --context NAME      use this kube context instead of checking that the
-                      current one points at $CLUSTER_NAME
+  --context NAME      use this kube context instead of the current one (it
+                      must point at $CLUSTER_NAME too)
   --approve           approve a production-tier change without asking
   --timeout DURATION  how long to wait for each wave (default 10m)
   -h, --help          show this help
