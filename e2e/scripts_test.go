@@ -23,6 +23,8 @@ case "$(basename "$0") $*" in
 "kubectl"*" diff "*) echo "diff -u live rendered"; exit "${FAKE_DIFF_EXIT:-1}" ;;
 "kubectl"*" apply "*) exit "${FAKE_APPLY_EXIT:-0}" ;;
 "kubectl"*" rollout status "*) exit "${FAKE_ROLLOUT_EXIT:-0}" ;;
+"kubectl"*" wait "*) exit "${FAKE_WAIT_EXIT:-0}" ;;
+"helm"*) exit "${FAKE_HELM_EXIT:-0}" ;;
 "terraform"*" plan "*)
 	for a in "$@"; do
 		case $a in -out=*) echo plan >"${a#-out=}" ;; esac
@@ -273,6 +275,64 @@ func TestRollbackScript(t *testing.T) {
 	})
 	t.Run("wrong cluster", func(t *testing.T) {
 		r := runScript(t, "production", "rollback.sh", "", vars)
+		expect(t, r, 3, []string{viewContext}, "not at "+productionARN)
+	})
+}
+
+// TestBootstrapPlatformScript: Argo CD from its pinned chart with the
+// rendered values, then the platform's Applications wave by wave, each
+// waited for before the next wave; production asks first; a wave that does
+// not become Healthy stops the script.
+func TestBootstrapPlatformScript(t *testing.T) {
+	path := fakeBin(t, "kubectl", "helm")
+	apply := func(env, app string) string {
+		return "kubectl apply --server-side --field-manager=lexgen -f <root>/out/" + env + "/platform/" + app + ".yaml"
+	}
+	wait := func(env, app string) string {
+		return "kubectl --namespace argocd wait application/" + env + "-" + app + " --for=jsonpath={.status.health.status}=Healthy --timeout 10m"
+	}
+	helm := func(env string) string {
+		return "helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 8.2.5 --values <root>/out/" + env +
+			"/platform/argocd/values.yaml --namespace argocd --create-namespace --wait --timeout 10m"
+	}
+	t.Run("staging", func(t *testing.T) {
+		r := runScript(t, "staging", "bootstrap-platform.sh", "", []string{"PATH=" + path, "FAKE_CLUSTER=" + stagingARN})
+		expect(t, r, 0, []string{
+			viewContext,
+			helm("staging"),
+			apply("staging", "external-secrets"), apply("staging", "kube-prometheus-stack"),
+			wait("staging", "external-secrets"), wait("staging", "kube-prometheus-stack"),
+			apply("staging", "reloader"), apply("staging", "cluster-autoscaler"),
+			wait("staging", "reloader"), wait("staging", "cluster-autoscaler"),
+		}, "next: kubectl apply -f out/staging/argocd/application.yaml")
+	})
+	t.Run("production asks first", func(t *testing.T) {
+		r := runScript(t, "production", "bootstrap-platform.sh", "", []string{"PATH=" + path, "FAKE_CLUSTER=" + productionARN})
+		expect(t, r, 4, []string{viewContext}, "requires approval")
+		r = runScript(t, "production", "bootstrap-platform.sh", "", []string{"PATH=" + path, "FAKE_CLUSTER=" + productionARN}, "--approve")
+		if r.code != 0 || len(r.calls) != 10 || r.calls[1] != helm("production") {
+			t.Errorf("exit %d, calls %q\n%s", r.code, r.calls, r.stderr)
+		}
+	})
+	t.Run("a wave that is not Healthy stops it", func(t *testing.T) {
+		r := runScript(t, "staging", "bootstrap-platform.sh", "", []string{"PATH=" + path, "FAKE_CLUSTER=" + stagingARN, "FAKE_WAIT_EXIT=1"})
+		expect(t, r, 1, []string{
+			viewContext,
+			helm("staging"),
+			apply("staging", "external-secrets"), apply("staging", "kube-prometheus-stack"),
+			wait("staging", "external-secrets"),
+		}, "Application staging-external-secrets is not Healthy")
+	})
+	t.Run("helm fails", func(t *testing.T) {
+		r := runScript(t, "staging", "bootstrap-platform.sh", "", []string{"PATH=" + path, "FAKE_CLUSTER=" + stagingARN, "FAKE_HELM_EXIT=1"})
+		expect(t, r, 1, []string{viewContext, helm("staging")}, "helm could not install Argo CD")
+	})
+	t.Run("no helm", func(t *testing.T) {
+		r := runScript(t, "staging", "bootstrap-platform.sh", "", []string{"PATH=" + fakeBin(t, "kubectl"), "FAKE_CLUSTER=" + stagingARN})
+		expect(t, r, 5, nil, "helm is not installed")
+	})
+	t.Run("wrong cluster", func(t *testing.T) {
+		r := runScript(t, "production", "bootstrap-platform.sh", "", []string{"PATH=" + path, "FAKE_CLUSTER=" + stagingARN}, "--approve")
 		expect(t, r, 3, []string{viewContext}, "not at "+productionARN)
 	})
 }
