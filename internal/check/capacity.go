@@ -157,3 +157,26 @@ func capacity(e *model.Environment, add func(path string, warning bool, format s
 		}
 	}
 }
+
+// kubeProxyVersions are the kube-proxy EKS add-on versions the EKS user
+// guide lists ("Manage kube-proxy in Amazon EKS clusters", version table),
+// for the message when an environment's pin is for another Kubernetes
+// version than its cluster.
+var kubeProxyVersions = map[string]string{
+	"1.32": "v1.32.9-eksbuild.2", "1.33": "v1.33.5-eksbuild.2", "1.34": "v1.34.1-eksbuild.2", "1.35": "v1.35.3-eksbuild.2",
+}
+
+// addonVersions refuses a kube-proxy add-on pinned for another Kubernetes
+// minor version than the cluster's: kube-proxy must match the control
+// plane, and the schema's defaults are for 1.34.
+func addonVersions(e *model.Environment, add func(path string, warning bool, format string, args ...any)) {
+	k := e.Cluster.KubernetesVersion
+	if v := e.Platform.Addons.KubeProxy; !strings.HasPrefix(v, "v"+k+".") {
+		hint := "the version `aws eks describe-addon-versions --kubernetes-version " + k + " --addon-name kube-proxy` lists"
+		if known, ok := kubeProxyVersions[k]; ok {
+			hint = known + " (EKS user guide), or " + hint
+		}
+		add("cluster.kubernetesVersion", false, "kube-proxy %s (platform.addons.kubeProxy) is for another Kubernetes version than the cluster's %s: set platform.addons.kubeProxy to %s, and check coredns, vpc-cni, podIdentityAgent and metricsServer for %s too (the defaults are for 1.34)",
+			v, k, hint, k)
+	}
+}

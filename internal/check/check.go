@@ -37,6 +37,7 @@ func Environment(e *model.Environment) []Finding {
 	}
 
 	capacity(e, add)
+	addonVersions(e, add)
 
 	n := e.Cluster.Nodes
 	if n.CapacityType != "SPOT" && len(n.SpotInstanceTypes) > 0 {

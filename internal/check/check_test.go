@@ -10,7 +10,8 @@ import (
 func env() *model.Environment {
 	return &model.Environment{
 		Name: "x", Tier: "non-production", Service: "lexecon",
-		Cluster:  model.Cluster{Nodes: model.NodeGroup{InstanceType: "t3.small", Desired: 2, Min: 2, Max: 3}},
+		Cluster:  model.Cluster{KubernetesVersion: "1.34", Nodes: model.NodeGroup{InstanceType: "t3.small", Desired: 2, Min: 2, Max: 3}},
+		Platform: model.Platform{Addons: model.Addons{KubeProxy: "v1.34.1-eksbuild.2"}},
 		Database: model.Database{MultiAZ: true},
 		App: model.App{
 			Replicas: model.Replicas{Min: 2, Max: 5},
@@ -112,6 +113,11 @@ func TestCrossChecks(t *testing.T) {
 			e.AWS.Region = "us-east-1"
 			e.Database.BackupReplication = &model.BackupReplication{Region: "us-east-1", RetentionDays: 7}
 		}, "error x.database.backupReplication.region"},
+		{"kube-proxy for another Kubernetes version", func(e *model.Environment) { e.Cluster.KubernetesVersion = "1.33" }, "error x.cluster.kubernetesVersion"},
+		{"kube-proxy for the cluster's version", func(e *model.Environment) {
+			e.Cluster.KubernetesVersion = "1.33"
+			e.Platform.Addons.KubeProxy = "v1.33.5-eksbuild.2"
+		}, ""},
 		{"public production API", func(e *model.Environment) {
 			e.Tier = "production"
 			e.Cluster.EndpointPublicAccess = true

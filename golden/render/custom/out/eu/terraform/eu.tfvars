@@ -50,7 +50,7 @@ external_secrets_role_name       = "lexecon-eu-eu-external-secrets"
 eks_addon_versions = {
   coredns                = "v1.12.4-eksbuild.1"
   eks-pod-identity-agent = "v1.3.8-eksbuild.2"
-  kube-proxy             = "v1.34.1-eksbuild.2"
+  kube-proxy             = "v1.33.5-eksbuild.2"
   metrics-server         = "v0.8.0-eksbuild.5"
   vpc-cni                = "v1.20.4-eksbuild.1"
 }
