@@ -354,7 +354,7 @@ func rotationSection(e *model.Environment, run runbook) string {
 	b.WriteString("RDS rotates the master password in its Secrets Manager secret (every 7 days unless changed in RDS); nobody has to act:\n\n")
 	fmt.Fprintf(&b, "1. Within %s, External Secrets reads the new password and rewrites `DATABASE_URL` in Secret %s.\n",
 		markdown.Text(e.Secrets.RefreshInterval), markdown.Code(e.AppSecretName()))
-	fmt.Fprintf(&b, "2. Stakater Reloader (it must run in the cluster) sees the Deployment's annotation %s and rolls Deployment %s: new pods start with the new `DATABASE_URL`, old ones stop (no pod down before its replacement is ready).\n",
+	fmt.Fprintf(&b, "2. Stakater Reloader (the platform installs it: `platform/reloader.yaml`) sees the Deployment's annotation %s and rolls Deployment %s: new pods start with the new `DATABASE_URL`, old ones stop (no pod down before its replacement is ready).\n",
 		markdown.Code(reloaderAnnotation+": "+e.AppSecretName()), markdown.Code(e.AppName()))
 	fmt.Fprintf(&b, "\nUntil then, running pods keep the old password and their new connections fail. To end that at once (Reloader then rolls the pods):\n\n%s",
 		markdown.CodeBlock(run.ForceSync))
