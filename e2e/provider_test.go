@@ -446,15 +446,7 @@ func checkHardeningCanFail(t *testing.T, res map[string]plannedResource) {
 		{"aws_cloudwatch_log_group.cluster", "retention_in_days", float64(0)},
 	}
 	for _, b := range breaks {
-		broken := map[string]plannedResource{}
-		for k, r := range res {
-			values := map[string]any{}
-			for vk, vv := range r.Values {
-				values[vk] = vv
-			}
-			r.Values = values
-			broken[k] = r
-		}
+		broken := copyPlan(res)
 		broken[b.address].Values[b.attr] = b.value
 		if len(hardeningProblems(broken, false)) == 0 {
 			t.Errorf("the hardening check misses %s.%s = %v", b.address, b.attr, b.value)
@@ -560,18 +552,7 @@ func checkPlatformCanFail(t *testing.T, res map[string]plannedResource, tfvars s
 	if len(platformProblems(res, versions)) != 0 {
 		t.Fatal("the platform check fails on the unbroken plan")
 	}
-	copyRes := func() map[string]plannedResource {
-		broken := map[string]plannedResource{}
-		for k, r := range res {
-			values := map[string]any{}
-			for vk, vv := range r.Values {
-				values[vk] = vv
-			}
-			r.Values = values
-			broken[k] = r
-		}
-		return broken
-	}
+	copyRes := func() map[string]plannedResource { return copyPlan(res) }
 	for _, name := range addonNames {
 		broken := copyRes()
 		broken[fmt.Sprintf("aws_eks_addon.this[%q]", name)].Values["addon_version"] = "v0.0.1-eksbuild.1"
@@ -604,4 +585,19 @@ func checkPlatformCanFail(t *testing.T, res map[string]plannedResource, tfvars s
 	if len(platformProblems(broken, versions)) == 0 {
 		t.Error("the platform check misses a missing Cluster Autoscaler role")
 	}
+}
+
+// copyPlan copies planned resources deep enough that a test can change one
+// top-level attribute of one resource without touching res.
+func copyPlan(res map[string]plannedResource) map[string]plannedResource {
+	broken := map[string]plannedResource{}
+	for k, r := range res {
+		values := map[string]any{}
+		for vk, vv := range r.Values {
+			values[vk] = vv
+		}
+		r.Values = values
+		broken[k] = r
+	}
+	return broken
 }
