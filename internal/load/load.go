@@ -320,15 +320,11 @@ func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
 	}
 	// The binding file is loaded with the others (from memory), so that its
 	// import of the schema resolves even if no shared file imports it.
-	bind, err := bindingFile(name)
+	src, _, err := bindingFile(name)
 	if err != nil {
 		return nil, Diagnostics{{Path: name, Message: "cannot bind to the schema: " + err.Error()}}
 	}
 	bindPath := filepath.Join(r.Root, EnvsDir, bindingName)
-	src, err := format.Node(bind)
-	if err != nil {
-		return nil, Diagnostics{{Path: name, Message: "cannot bind to the schema: " + err.Error()}}
-	}
 	// Every file of envs/ comes from the bytes Open read and checked, never
 	// from the disk again: what was checked is what is evaluated.
 	overlay := map[string]load.Source{bindPath: load.FromBytes(src)}
@@ -404,11 +400,12 @@ const schemaImport = "github.com/lexecon/lexgen/schema"
 //
 // It binds the environment to the schema and its name to its file whatever
 // envs/ says: no shared file can remove, narrow or skip it. It is built as a
-// syntax tree, printed and parsed again so its references resolve as in a
-// file someone wrote.
-func bindingFile(name string) (*ast.File, error) {
+// syntax tree, printed (src, which the loader reads to resolve the import)
+// and parsed again (f, evaluated with each environment) so its references
+// resolve as in a file someone wrote.
+func bindingFile(name string) (src []byte, f *ast.File, err error) {
 	alias := ast.NewIdent("lexgenSchema")
-	f := &ast.File{Decls: []ast.Decl{
+	tree := &ast.File{Decls: []ast.Decl{
 		&ast.Package{Name: ast.NewIdent(EnvsDir)},
 		&ast.ImportDecl{Specs: []*ast.ImportSpec{ast.NewImport(alias, schemaImport)}},
 		&ast.Field{
@@ -418,11 +415,11 @@ func bindingFile(name string) (*ast.File, error) {
 				ast.NewStruct("name", ast.NewString(name))),
 		},
 	}}
-	src, err := format.Node(f)
-	if err != nil {
-		return nil, err
+	if src, err = format.Node(tree); err != nil {
+		return nil, nil, err
 	}
-	return parser.ParseFile(bindingName, src)
+	f, err = parser.ParseFile(bindingName, src)
+	return src, f, err
 }
 
 // bindingName names the binding file. It starts with a dot so that it is
@@ -455,7 +452,7 @@ func (ev *evaluator) value(name string) (cue.Value, Diagnostics) {
 // build evaluates the shared files, the environment's file and the binding
 // together; the result holds the environment under its name.
 func (ev *evaluator) build(name string) (cue.Value, Diagnostics) {
-	bind, err := bindingFile(name)
+	_, bind, err := bindingFile(name)
 	if err != nil {
 		return cue.Value{}, Diagnostics{{Path: name, Message: "cannot bind to the schema: " + err.Error()}}
 	}
