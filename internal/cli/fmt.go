@@ -2,10 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lexecon/lexgen/internal/output"
 )
 
 func newFmt(g *globals) *cobra.Command {
@@ -34,7 +34,7 @@ reported, and then no file is changed.`,
 					fmt.Fprintln(g.stdout, f.Path)
 					continue
 				}
-				if err := replaceFile(filepath.Join(r.Root, filepath.FromSlash(f.Path)), f.Data); err != nil {
+				if err := output.WriteFile(r.Root, f.Path, f.Data); err != nil {
 					return failed("%v", err)
 				}
 				fmt.Fprintln(g.stdout, "formatted "+f.Path)
@@ -47,32 +47,4 @@ reported, and then no file is changed.`,
 	}
 	cmd.Flags().BoolVar(&check, "check", false, "change nothing; list the files that are not formatted and exit 1 if any")
 	return cmd
-}
-
-// replaceFile writes data to a new file beside path and renames it over
-// path, so a reader sees the old file or the new one, and a symlink at path
-// is replaced rather than followed. The file keeps its permission bits.
-func replaceFile(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() {
-		mode = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".lexgen-fmt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err == nil {
-		err = tmp.Chmod(mode)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -252,7 +252,7 @@ func Write(root string, t Tree) (Result, error) {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return res, err
 		}
-		if err := writeFileAtomically(root, f.Path, f.Data); err != nil {
+		if err := WriteFile(root, f.Path, f.Data); err != nil {
 			return res, err
 		}
 		res.Shared = append(res.Shared, f.Path)
@@ -412,9 +412,10 @@ func removeAtomically(root string, out *dir, name string) (err error) {
 	return nil
 }
 
-// writeFileAtomically writes rel (a slash path under root) through a
-// temporary file renamed over it; no folder on the way may be a symlink.
-func writeFileAtomically(root, rel string, data []byte) error {
+// WriteFile writes rel (a slash path under root) through a temporary file
+// renamed over it, mode 0644; no folder on the way may be a symlink, and a
+// symlink or special file at rel is refused, not followed.
+func WriteFile(root, rel string, data []byte) error {
 	d, err := openDir(root, path.Dir(rel), true)
 	if err != nil {
 		return err
