@@ -128,23 +128,24 @@ would render, listing the missing, changed and extra files.`,
 }
 
 // stale fails, listing the files, when out/ is not what the loaded
-// environments render to.
-func (g *globals) stale(root string, l *loaded) error {
+// environments render to; otherwise it returns the rendering, for the
+// caller to use rather than render again.
+func (g *globals) stale(root string, l *loaded) (output.Tree, error) {
 	t, err := l.tree(true)
 	if err != nil {
-		return failed("%v", err)
+		return t, failed("%v", err)
 	}
 	changes, err := output.Compare(root, t)
 	if err != nil {
-		return failed("%v", err)
+		return t, failed("%v", err)
 	}
 	for _, c := range changes {
 		fmt.Fprintf(g.stderr, "%-8s %s\n", c.Kind+":", filepath.ToSlash(c.Path))
 	}
 	if len(changes) > 0 {
-		return failed("out/ is stale: %s not as envs/ renders them; run 'lexgen render' and commit the result", plural(len(changes), "file"))
+		return t, failed("out/ is stale: %s not as envs/ renders them; run 'lexgen render' and commit the result", plural(len(changes), "file"))
 	}
-	return nil
+	return t, nil
 }
 
 func (g *globals) check(root string, t output.Tree) error {

@@ -71,7 +71,8 @@ an Argo CD sync, or nothing). --format json prints the same for bots.`,
 			}
 			// The reviewer reads the diff of out/: it must be what envs/
 			// renders to, or the review describes a change nobody sees.
-			if err := g.stale(r.Root, newL); err != nil {
+			rendered, err := g.stale(r.Root, newL)
+			if err != nil {
 				return err
 			}
 			oldEnvs := map[string]*model.Environment{}
@@ -86,7 +87,7 @@ an Argo CD sync, or nothing). --format json prints the same for bots.`,
 					}
 				}
 			}
-			return writeReview(g, format, ref, oldEnvs, newL.envs, len(oldProblems), warnings)
+			return writeReview(g, format, ref, oldEnvs, newL.envs, rendered.Envs, len(oldProblems), warnings)
 		},
 	}
 	formatFlag(cmd, &format)
@@ -240,7 +241,7 @@ func toApply(e *model.Environment, name string, files []output.Change) []string 
 	return out
 }
 
-func writeReview(g *globals, format, ref string, old map[string]*model.Environment, cur []*model.Environment, oldProblems int, warnings load.Diagnostics) error {
+func writeReview(g *globals, format, ref string, old map[string]*model.Environment, cur []*model.Environment, curFiles map[string][]render.File, oldProblems int, warnings load.Diagnostics) error {
 	now := map[string]*model.Environment{}
 	for _, e := range cur {
 		now[e.Name] = e
@@ -269,9 +270,7 @@ func writeReview(g *globals, format, ref string, old map[string]*model.Environme
 		}
 		if c != nil {
 			rv.hasNew = true
-			if newFiles, err = render.Environment(c); err != nil {
-				return failed("%v", err)
-			}
+			newFiles = curFiles[n] // rendered once, for the stale check
 			if est, err := cost.Of(c, c.Prices); err == nil {
 				rv.cost = est.Total
 			}
