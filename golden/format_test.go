@@ -14,7 +14,7 @@ import (
 // malformedOnPurpose reports the invalid-input cases whose files cannot be
 // formatted because they are not CUE at all.
 func malformedOnPurpose(p string) bool {
-	for _, c := range []string{"syntax-error", "non-utf8-bytes", "empty-file", "cr-line-endings"} {
+	for _, c := range []string{"syntax-error", "non-utf8-bytes", "empty-file", "cr-line-endings", "unquoted-hyphen-name"} {
 		if strings.Contains(p, "/invalid/"+c+"/") {
 			return true
 		}

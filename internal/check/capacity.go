@@ -122,7 +122,7 @@ func fix(e *model.Environment, d demand, n, replicas, drained int) string {
 // size the HPA's maximum; at its minimum the HPA's minimum plus the one
 // extra pod of a rolling update, and the HPA's minimum with one node
 // drained; at night the HPA's minimum.
-func capacity(e *model.Environment, add func(path string, warning bool, format string, args ...any)) {
+func capacity(e *model.Environment, add adder) {
 	if e.Prices == nil {
 		return
 	}
@@ -169,7 +169,7 @@ var kubeProxyVersions = map[string]string{
 // addonVersions refuses a kube-proxy add-on pinned for another Kubernetes
 // minor version than the cluster's: kube-proxy must match the control
 // plane, and the schema's defaults are for 1.34.
-func addonVersions(e *model.Environment, add func(path string, warning bool, format string, args ...any)) {
+func addonVersions(e *model.Environment, add adder) {
 	k := e.Cluster.KubernetesVersion
 	if v := e.Platform.Addons.KubeProxy; !strings.HasPrefix(v, "v"+k+".") {
 		hint := "the version `aws eks describe-addon-versions --kubernetes-version " + k + " --addon-name kube-proxy` lists"

@@ -6,6 +6,7 @@ package check
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -17,15 +18,48 @@ type Finding struct {
 	Path    string
 	Message string
 	Warning bool
+	// Uses are the model fields the finding was worked out from (Path and
+	// the others it read, each with everything under it), so that on an
+	// environment the schema refused only the findings whose fields are
+	// sound are reported (Sound).
+	Uses []string
 }
 
-// Environment runs every cross-check on e.
+// Sound reports whether no field the finding used is broken: neither one of
+// broken, nor above or below one of them (paths are dotted, from the
+// environment's name).
+func (f Finding) Sound(broken []string) bool {
+	for _, u := range f.Uses {
+		for _, b := range broken {
+			if u == b || strings.HasPrefix(u, b+".") || strings.HasPrefix(b, u+".") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// adder adds a finding about path (under the environment).
+type adder func(path string, warning bool, format string, args ...any)
+
+// Environment runs every cross-check on e. e may be an environment the
+// schema refused, decoded as far as it went: every finding says which
+// fields it used, and only those whose fields are sound count (Sound).
 func Environment(e *model.Environment) []Finding {
 	var fs []Finding
-	add := func(path string, warning bool, format string, args ...any) {
-		fs = append(fs, Finding{Path: e.Name + "." + path, Message: fmt.Sprintf(format, args...), Warning: warning})
+	// on returns the adder of findings worked out from the fields uses
+	// (under the environment) besides the one they are about.
+	on := func(uses ...string) adder {
+		return func(path string, warning bool, format string, args ...any) {
+			u := []string{e.Name + "." + path}
+			for _, p := range uses {
+				u = append(u, e.Name+"."+p)
+			}
+			fs = append(fs, Finding{Path: e.Name + "." + path, Message: fmt.Sprintf(format, args...), Warning: warning, Uses: u})
+		}
 	}
-	values(e, add)
+	values(e, on)
+	add := on("app.resources")
 	req, lim := e.App.Resources.Requests, e.App.Resources.Limits
 	reqCPU, reqMem := quantity(req.CPU), quantity(req.Memory)
 	limCPU, limMem := quantity(lim.CPU), quantity(lim.Memory)
@@ -36,10 +70,11 @@ func Environment(e *model.Environment) []Finding {
 		add("app.resources.limits.memory", false, "the memory limit (%s) is below the request (%s); Kubernetes refuses such a pod", lim.Memory, req.Memory)
 	}
 
-	capacity(e, add)
-	addonVersions(e, add)
+	capacity(e, on("cluster.nodes", "app.replicas", "app.resources.requests", "platform", "cluster.kubernetesVersion", "tier"))
+	addonVersions(e, on("platform.addons.kubeProxy"))
 
 	n := e.Cluster.Nodes
+	add = on("cluster.nodes.capacityType", "cluster.nodes.spotInstanceTypes", "cluster.nodes.min")
 	if n.CapacityType != "SPOT" && len(n.SpotInstanceTypes) > 0 {
 		add("cluster.nodes.spotInstanceTypes", false, "spotInstanceTypes apply only to capacityType SPOT; remove them or set capacityType: \"SPOT\"")
 	}
@@ -52,13 +87,13 @@ func Environment(e *model.Environment) []Finding {
 		}
 	}
 	if d := e.Database; d.MaxAllocatedStorageGiB > 0 && d.MaxAllocatedStorageGiB <= d.AllocatedStorageGiB {
-		add("database.maxAllocatedStorageGiB", false, "storage autoscaling needs a maximum (%d GiB) above the allocated storage (%d GiB)", d.MaxAllocatedStorageGiB, d.AllocatedStorageGiB)
+		on("database.allocatedStorageGiB")("database.maxAllocatedStorageGiB", false, "storage autoscaling needs a maximum (%d GiB) above the allocated storage (%d GiB)", d.MaxAllocatedStorageGiB, d.AllocatedStorageGiB)
 	}
 	if r := e.Database.BackupReplication; r != nil && r.Region == e.AWS.Region {
-		add("database.backupReplication.region", false, "backups must be replicated to another region than the database's own (%s)", e.AWS.Region)
+		on("aws.region")("database.backupReplication.region", false, "backups must be replicated to another region than the database's own (%s)", e.AWS.Region)
 	}
 	if e.App.Replicas.Min < 2 {
-		add("app.replicas.min", true, "with one replica, every node drain and every rollout failure takes the service down")
+		on()("app.replicas.min", true, "with one replica, every node drain and every rollout failure takes the service down")
 	}
 	// RPO: automated backups are always on (retention is at least a day),
 	// and point-in-time recovery restores to within about five minutes, the
@@ -68,6 +103,7 @@ func Environment(e *model.Environment) []Finding {
 	// RTO: a multi-AZ database fails over in one to two minutes; a
 	// single-AZ one is restored from backup into a new instance, which takes
 	// tens of minutes, and longer for a large database.
+	add = on("database.multiAZ")
 	if !e.Database.MultiAZ {
 		switch rto := e.Recovery.RTOMinutes; {
 		case rto < 15:
@@ -76,6 +112,7 @@ func Environment(e *model.Environment) []Finding {
 			add("recovery.rtoMinutes", true, "a single-AZ database recovers by a restore from backup, which usually takes 30 to 60 minutes or more; an RTO of %d minutes may be missed (multi-AZ fails over in 1 to 2)", rto)
 		}
 	}
+	add = on("tier", "cluster.endpointPublicAccess")
 	if e.IsProduction() && e.Cluster.EndpointPublicAccess {
 		for _, c := range e.Cluster.PublicAccessCIDRs {
 			if c == "0.0.0.0/0" {

@@ -131,3 +131,43 @@ func TestCrossChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestSound: a finding counts on a partly decoded environment only when no
+// field it used is broken, nor a field above or below one it used.
+func TestSound(t *testing.T) {
+	e := env()
+	e.Database.MultiAZ = false
+	e.Recovery.RTOMinutes = 10
+	var rto Finding
+	for _, f := range Environment(e) {
+		if f.Path == "x.recovery.rtoMinutes" {
+			rto = f
+		}
+	}
+	for _, c := range []struct {
+		broken []string
+		want   bool
+	}{
+		{nil, true},
+		{[]string{"x.database.multiAz", "x.app.logLevel"}, true}, // a misspelt sibling is not the field
+		{[]string{"x.database.multiAZ"}, false},                  // a field it read
+		{[]string{"x.recovery.rtoMinutes"}, false},               // the field it is about
+		{[]string{"x.database"}, false},                          // above a field it read
+		{[]string{"x"}, false},                                   // the whole environment
+	} {
+		if got := rto.Sound(c.broken); got != c.want {
+			t.Errorf("Sound(%v) = %v, want %v (uses %v)", c.broken, got, c.want, rto.Uses)
+		}
+	}
+}
+
+// TestZeroEnvironment: the cross-checks run on environments the schema
+// refused, where every broken field is a zero value; they must not panic
+// on any of them.
+func TestZeroEnvironment(t *testing.T) {
+	Environment(&model.Environment{Name: "x"})
+	e := &model.Environment{Name: "x", Prices: env().Prices}
+	e.Cluster.Nodes.InstanceType = "t3.small"
+	e.Cluster.Nodes.Schedule = &model.Schedule{}
+	Environment(e)
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	// The tz database Go embeds, so that a time zone is known on a machine
 	// without /usr/share/zoneinfo too (LoadLocation prefers the system's
@@ -46,9 +47,13 @@ const (
 	// (infrastructure/terraform/eks.tf, rds.tf): 4 of the 50.
 	maxTags = 50 - 4
 	// app.env becomes one ConfigMap, which Kubernetes caps at 1 MiB. A
-	// value may hold 4096 characters of up to 4 bytes each (app.cue): 50
+	// value may hold maxEnvValue characters of up to 4 bytes each: 50
 	// such entries stay below the cap whatever they hold.
 	maxEnv = 50
+	// An app.env value is checked here rather than in the schema, where
+	// a value that is only too long would be reported with the message
+	// of the control-character rule beside it (#Printable).
+	maxEnvValue = 4096
 	// Each API key is a property of one Secrets Manager secret (at most
 	// 65,536 bytes) and an environment variable of every pod: 50 names of
 	// up to 64 characters leave over a kilobyte for each value.
@@ -82,7 +87,8 @@ var iamRoleSuffixes = []struct{ base, suffix string }{
 // values checks that what the environment says is what AWS and
 // Kubernetes accept: list sizes, CIDR blocks, the night schedule's time
 // zone, the RDS windows, and the AWS names lexgen builds.
-func values(e *model.Environment, add func(path string, warning bool, format string, args ...any)) {
+func values(e *model.Environment, on func(uses ...string) adder) {
+	add := on()
 	counts := []struct {
 		path   string
 		n, max int
@@ -102,6 +108,12 @@ func values(e *model.Environment, add func(path string, warning bool, format str
 		}
 	}
 
+	for _, k := range sortedKeys(e.App.Env) {
+		if n := utf8.RuneCountInString(e.App.Env[k]); n > maxEnvValue {
+			add("app.env."+label(k), false, "the value is %d characters long; an app.env value holds at most %d (they all go into one ConfigMap, which Kubernetes caps at 1 MiB)", n, maxEnvValue)
+		}
+	}
+
 	for i, c := range e.Cluster.PublicAccessCIDRs {
 		p, err := netip.ParsePrefix(c)
 		if err != nil {
@@ -117,12 +129,14 @@ func values(e *model.Environment, add func(path string, warning bool, format str
 		}
 	}
 
+	add = on()
 	if s := e.Cluster.Nodes.Schedule; s != nil {
 		if msg := timeZone(s.TimeZone); msg != "" {
 			add("cluster.nodes.schedule.timeZone", false, "%s", msg)
 		}
 	}
 
+	add = on("database.backupWindow", "database.maintenanceWindow")
 	d := e.Database
 	backup, backupErr := dailyWindow(d.BackupWindow)
 	maint, maintErr := weeklyWindow(d.MaintenanceWindow)
@@ -139,7 +153,27 @@ func values(e *model.Environment, add func(path string, warning bool, format str
 		add("database.backupWindow", false, "the daily backup window %s overlaps the maintenance window %s (UTC); RDS refuses windows that overlap: move one of them", d.BackupWindow, d.MaintenanceWindow)
 	}
 
-	awsNames(e, add)
+	awsNames(e, on("name"))
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// label is a map key as it appears in a value path (quoted when it is not
+// an identifier, as CUE prints it).
+func label(k string) string {
+	for i, r := range k {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return strconv.Quote(k)
+		}
+	}
+	return k
 }
 
 // timeZone says what is wrong with an IANA time zone name, or "".
@@ -248,7 +282,7 @@ func overlap(daily, weekly window) bool {
 // the EKS cluster name (at most 100 characters, letters, digits, - and _)
 // always fits, and the RDS identifier never ends with a hyphen (it ends
 // with the name, which does not); the other rules may fail.
-func awsNames(e *model.Environment, add func(path string, warning bool, format string, args ...any)) {
+func awsNames(e *model.Environment, add adder) {
 	id := e.DBIdentifier()
 	switch {
 	case id == "" || id[0] < 'a' || id[0] > 'z':
@@ -323,6 +357,7 @@ func Across(envs []*model.Environment) map[string][]Finding {
 			sort.Strings(others)
 			out[e.Name] = append(out[e.Name], Finding{
 				Path: e.Name + ".service",
+				Uses: []string{e.Name + ".service", e.Name + ".aws.accountId"},
 				Message: fmt.Sprintf("service %q and the environment's name make the AWS names %s, which environment %s also makes in account %s (IAM role names are unique in an account, EKS cluster and RDS names in its regions): change service so that they differ",
 					e.Service, k.name, strings.Join(others, " and "), k.account),
 			})

@@ -263,3 +263,18 @@ func TestIAMRolesAreTheModules(t *testing.T) {
 		t.Errorf("IAM roles of the module (-checked +module):\n%s", diff)
 	}
 }
+
+// TestEnvValueLength: an app.env value of 4096 characters (of any width) is
+// accepted, one of 4097 refused with its length, here rather than in the
+// schema (where the control-character message would come out instead).
+func TestEnvValueLength(t *testing.T) {
+	e := valid()
+	e.App.Env = map[string]string{"NOTE": strings.Repeat("é", 4096)}
+	if got := messages(e); got != "" {
+		t.Errorf("4096 characters: %s", got)
+	}
+	e.App.Env["NOTE"] += "x"
+	if got := messages(e); !strings.HasPrefix(got, "x.app.env.NOTE: the value is 4097 characters long") || strings.Contains(got, "\n") {
+		t.Errorf("4097 characters: got %q", got)
+	}
+}

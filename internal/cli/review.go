@@ -415,7 +415,7 @@ func writeReviewMarkdown(w io.Writer, ref string, reviews []envReview, now map[s
 			}
 			fmt.Fprintf(w, "%s", markdown.Text(d.Message))
 			for _, p := range d.Positions {
-				fmt.Fprintf(w, " (%s)", markdown.Code(p))
+				fmt.Fprintf(w, " (%s)", markdown.Code(p.String()))
 			}
 			fmt.Fprintf(w, "\n")
 		}

@@ -71,7 +71,7 @@ func reviewWith(v string) string {
 		files:   []output.Change{{Kind: output.Changed, Path: "out/production/" + v}},
 		notices: []delta.Notice{{Kind: delta.Relaxes, Path: "tier", Format: "From %s to %s.", Args: []string{v, v}}},
 	}
-	warnings := load.Diagnostics{{Path: v, Message: v, Positions: []string{v}, Warning: true}}
+	warnings := load.Diagnostics{{Path: v, Message: v, Positions: []load.Position{{File: v}}, Warning: true}}
 	var b bytes.Buffer
 	writeReviewMarkdown(&b, "0123456789abcdef", []envReview{rv}, map[string]*model.Environment{"production": c}, 0, warnings)
 	return b.String()

@@ -247,9 +247,21 @@ func (g *globals) loadValid(r *load.Repo, names []string) (*loaded, error) {
 // loadChecked loads and cross-checks the named environments and returns
 // the errors and warnings without printing them.
 func (g *globals) loadChecked(r *load.Repo, names []string) (*loaded, load.Diagnostics, load.Diagnostics) {
-	envs, diags := r.Load(names)
+	envs, partials, diags := r.LoadAll(names)
 	if len(diags) > 0 {
-		return nil, diags, nil
+		// Cross-check what decoded of the environments the schema
+		// refused too, so that every error comes out in one run: only
+		// the findings whose fields are all sound.
+		for _, p := range partials {
+			var ds load.Diagnostics
+			for _, f := range check.Environment(p.Env) {
+				if !f.Warning && f.Sound(p.Broken) {
+					ds = append(ds, load.Diagnostic{Path: f.Path, Message: f.Message})
+				}
+			}
+			diags = append(diags, r.Locate(p.Env.Source, ds)...)
+		}
+		return nil, load.Sorted(diags), nil
 	}
 	var errs, warnings load.Diagnostics
 	// Across checks only the environments loaded: all of them when none

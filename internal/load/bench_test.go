@@ -73,7 +73,7 @@ func BenchmarkLoadOne(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ds := ev.load(name); ds != nil {
+		if _, _, ds := ev.load(name); ds != nil {
 			b.Fatal(ds)
 		}
 	}

@@ -105,10 +105,10 @@ func overLimits(l Limits, now time.Time, heap uint64) Diagnostics {
 		took := now.Sub(e.start)
 		switch {
 		case heap > l.Memory:
-			ds = append(ds, Diagnostic{Path: e.name, Positions: []string{e.file + ":1:1"}, Message: fmt.Sprintf(
+			ds = append(ds, Diagnostic{Path: e.name, Positions: []Position{fileStart(e.file)}, Message: fmt.Sprintf(
 				"evaluating this environment took more than %d MiB of memory, and lexgen stopped it; an environment takes a few MiB, so look in its file and the shared files for values that refer to themselves or double at every step", l.Memory>>20)})
 		case took > l.Time:
-			ds = append(ds, Diagnostic{Path: e.name, Positions: []string{e.file + ":1:1"}, Message: fmt.Sprintf(
+			ds = append(ds, Diagnostic{Path: e.name, Positions: []Position{fileStart(e.file)}, Message: fmt.Sprintf(
 				"evaluating this environment took more than %s, and lexgen stopped it; an environment takes milliseconds, so look in its file and the shared files for very long lists or values that refer to themselves", l.Time)})
 		}
 	}

@@ -84,7 +84,7 @@ func TestOverLimits(t *testing.T) {
 		t.Errorf("within the limits, yet: %v", ds)
 	}
 	ds := overLimits(l, now.Add(31*time.Second), 50)
-	if len(ds) != 1 || ds[0].Path != "staging" || !strings.Contains(ds[0].Message, "more than 30s") || ds[0].Positions[0] != "envs/staging.cue:1:1" {
+	if len(ds) != 1 || ds[0].Path != "staging" || !strings.Contains(ds[0].Message, "more than 30s") || ds[0].Positions[0].String() != "envs/staging.cue:1:1" {
 		t.Errorf("over time: %v", ds)
 	}
 	if ds := overLimits(l, now, 101); len(ds) != 1 || !strings.Contains(ds[0].Message, "MiB of memory") {

@@ -76,7 +76,7 @@ func Open(root string) (*Repo, error) {
 		return nil, fmt.Errorf("no environments: %s holds no .cue files", filepath.Join(abs, EnvsDir))
 	}
 	sort.Strings(paths)
-	firstDef := map[string]string{} // name -> position of its first definition
+	firstDef := map[string]Position{} // name -> position of its first definition
 	for _, p := range paths {
 		rel := filepath.ToSlash(filepath.Join(EnvsDir, filepath.Base(p)))
 		src, ds, err := readSource(abs, filepath.Base(p))
@@ -90,7 +90,7 @@ func Open(root string) (*Repo, error) {
 		r.sources[rel] = src
 		f, err := parser.ParseFile(p, src)
 		if err != nil {
-			r.diags = append(r.diags, fromCUE(abs, err)...)
+			r.diags = append(r.diags, unquotedHyphens(src, fromCUE(abs, err))...)
 			continue
 		}
 		if ds := syntaxLimits(abs, f); ds != nil {
@@ -100,7 +100,7 @@ func Open(root string) (*Repo, error) {
 		if f.PackageName() != EnvsDir {
 			r.diags = append(r.diags, Diagnostic{
 				Message:   fmt.Sprintf("%s does not start with `package %s`, as every file in envs/ must", rel, EnvsDir),
-				Positions: []string{rel + ":1:1"},
+				Positions: []Position{fileStart(rel)},
 			})
 			continue
 		}
@@ -117,25 +117,25 @@ func Open(root string) (*Repo, error) {
 				r.diags = append(r.diags, Diagnostic{
 					Path:      strconv.Quote(d.name),
 					Message:   "not a valid environment name: use 1 to 24 lower-case letters, digits and '-', starting with a letter and not ending with '-' (it names folders, namespaces and AWS resources)",
-					Positions: []string{pos},
+					Positions: []Position{pos},
 				})
-			case firstDef[d.name] != "":
+			case firstDef[d.name] != Position{}:
 				r.diags = append(r.diags, Diagnostic{
 					Path:      d.name,
 					Message:   fmt.Sprintf("environment %q is defined twice; each environment lives in one file, envs/%s.cue", d.name, d.name),
-					Positions: []string{firstDef[d.name], pos},
+					Positions: []Position{firstDef[d.name], pos},
 				})
 			case d.name != stem:
 				r.diags = append(r.diags, Diagnostic{
 					Path:      d.name,
 					Message:   fmt.Sprintf("%s defines environment %q; an environment file defines exactly one environment and is named after it (envs/%s.cue)", rel, d.name, d.name),
-					Positions: []string{pos},
+					Positions: []Position{pos},
 				})
 			default:
 				r.envs[d.name] = rel
 				r.files[rel] = f
 			}
-			if firstDef[d.name] == "" {
+			if firstDef[d.name] == (Position{}) {
 				firstDef[d.name] = pos
 			}
 		}
@@ -181,13 +181,12 @@ func (r *Repo) Locate(file string, ds Diagnostics) Diagnostics {
 		if !pos.IsValid() {
 			continue
 		}
-		line := fmt.Sprintf("%s:%d:", file, pos.Line())
 		known := false
 		for _, p := range d.Positions {
-			known = known || strings.HasPrefix(p, line)
+			known = known || p.File == file && p.Line == pos.Line()
 		}
 		if !known {
-			ds[i].Positions = orderPositions(append(d.Positions, fmt.Sprintf("%s%d", line, pos.Column())))
+			ds[i].Positions = orderPositions(append(d.Positions, Position{File: file, Line: pos.Line(), Col: pos.Column()}))
 		}
 	}
 	return ds
@@ -242,21 +241,34 @@ func (r *Repo) Load(names []string) ([]*model.Environment, Diagnostics) {
 
 // LoadWorkers is Load with a given number of workers.
 func (r *Repo) LoadWorkers(names []string, workers int) ([]*model.Environment, Diagnostics) {
+	envs, _, diags := r.loadAll(names, workers)
+	return envs, diags
+}
+
+// LoadAll is Load that also returns the environments the schema refused,
+// decoded as far as they are sound, so that the cross-checks can run on
+// them too and every error comes out in one run.
+func (r *Repo) LoadAll(names []string) ([]*model.Environment, []*Partial, Diagnostics) {
+	return r.loadAll(names, runtime.GOMAXPROCS(0))
+}
+
+func (r *Repo) loadAll(names []string, workers int) ([]*model.Environment, []*Partial, Diagnostics) {
 	if len(r.diags) > 0 {
-		return nil, append(Diagnostics(nil), r.diags...).sortAndDedupe()
+		return nil, nil, append(Diagnostics(nil), r.diags...).sortAndDedupe()
 	}
 	prices, err := r.Prices()
 	var pds Diagnostics
 	if errors.As(err, &pds) {
-		return nil, pds
+		return nil, nil, pds
 	}
 	if err != nil {
-		return nil, Diagnostics{{Message: err.Error()}}
+		return nil, nil, Diagnostics{{Message: err.Error()}}
 	}
 	workers = max(1, min(workers, len(names)))
 	type result struct {
-		env   *model.Environment
-		diags Diagnostics
+		env     *model.Environment
+		partial *Partial
+		diags   Diagnostics
 	}
 	results := make([]result, len(names))
 	next := make(chan int)
@@ -275,7 +287,7 @@ func (r *Repo) LoadWorkers(names []string, workers int) ([]*model.Environment, D
 					results[i].diags = evErr
 					continue
 				}
-				results[i].env, results[i].diags = ev.load(names[i])
+				results[i].env, results[i].partial, results[i].diags = ev.load(names[i])
 			}
 		}()
 	}
@@ -285,6 +297,7 @@ func (r *Repo) LoadWorkers(names []string, workers int) ([]*model.Environment, D
 	close(next)
 	wg.Wait()
 	var envs []*model.Environment
+	var partials []*Partial
 	var diags Diagnostics
 	for _, res := range results {
 		diags = append(diags, res.diags...)
@@ -292,8 +305,12 @@ func (r *Repo) LoadWorkers(names []string, workers int) ([]*model.Environment, D
 			res.env.Prices = prices
 			envs = append(envs, res.env)
 		}
+		if res.partial != nil {
+			res.partial.Env.Prices = prices
+			partials = append(partials, res.partial)
+		}
 	}
-	return envs, diags.sortAndDedupe()
+	return envs, partials, diags.sortAndDedupe()
 }
 
 // evaluator evaluates environments in one CUE context. The schema and the
@@ -304,6 +321,9 @@ type evaluator struct {
 	ctx    *cue.Context
 	base   *build.Instance // shared files and one environment file
 	shared []*ast.File
+	// schemaInst is the schema package; schemaVal its #Environment in ctx.
+	schemaInst *build.Instance
+	schemaVal  cue.Value
 	// built counts instances built in ctx; the context is replaced now and
 	// then, since it keeps what it has built for its lifetime.
 	built int
@@ -339,11 +359,13 @@ func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
 	if err := insts[0].Err; err != nil {
 		return nil, r.Locate(file, fromCUE(r.Root, err))
 	}
+	var schemaInst *build.Instance
 	for _, imp := range insts[0].Imports {
 		if imp.ImportPath == schemaImport {
 			if ds := r.strayedSchemaFiles(imp); ds != nil {
 				return nil, ds
 			}
+			schemaInst = imp
 		}
 	}
 	// The loaded files, less this environment's own and the binding, are
@@ -358,7 +380,7 @@ func (r *Repo) newEvaluator(name string) (*evaluator, Diagnostics) {
 	if len(shared) != len(r.shared) {
 		return nil, Diagnostics{{Path: name, Message: fmt.Sprintf("loading %d shared files gave %d", len(r.shared), len(shared))}}
 	}
-	return &evaluator{r: r, ctx: cuecontext.New(), base: insts[0], shared: shared}, nil
+	return &evaluator{r: r, ctx: cuecontext.New(), base: insts[0], shared: shared, schemaInst: schemaInst}, nil
 }
 
 // strayedSchemaFiles refuses files of the schema package outside schema/:
@@ -372,7 +394,7 @@ func (r *Repo) strayedSchemaFiles(inst *build.Instance) Diagnostics {
 		if filepath.Dir(f.Filename) != dir {
 			ds = append(ds, Diagnostic{
 				Message:   fmt.Sprintf("this file is part of the schema package but lies outside %s/; CUE would add it to every policy, so move it into %s/ or change its package", SchemaDir, SchemaDir),
-				Positions: []string{relPath(r.Root, f.Filename) + ":1:1"},
+				Positions: []Position{fileStart(relPath(r.Root, f.Filename))},
 			})
 		}
 	}
@@ -428,25 +450,77 @@ func bindingFile(name string) (src []byte, f *ast.File, err error) {
 const bindingName = ".lexgen-binding.cue"
 
 // value evaluates one environment and validates it: concrete, final, within
-// every bound and policy.
-func (ev *evaluator) value(name string) (cue.Value, Diagnostics) {
+// every bound and policy. When it is not valid, it also returns what of it
+// decoded (see walker).
+func (ev *evaluator) value(name string) (cue.Value, *Partial, Diagnostics) {
 	file, ok := ev.r.envs[name]
 	if !ok {
-		return cue.Value{}, Diagnostics{{Path: name, Message: "no such environment"}}
+		return cue.Value{}, nil, Diagnostics{{Path: name, Message: "no such environment"}}
 	}
 	if ev.built == contextReuse {
-		ev.ctx, ev.built = cuecontext.New(), 0
+		ev.ctx, ev.built, ev.schemaVal = cuecontext.New(), 0, cue.Value{}
 	}
 	ev.built++
 	defer evaluating(name, file)()
 	v, ds := ev.build(name)
 	if ds != nil {
-		return cue.Value{}, ds
+		return cue.Value{}, nil, ds
 	}
+	env := v.LookupPath(cue.MakePath(cue.Str(name)))
+	w := &walker{root: ev.r.Root}
 	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return cue.Value{}, ev.r.Locate(file, nameComesFromFile(fromCUE(ev.r.Root, err), file, name))
+		w.problems = problemsOf(ev.r.Root, err)
 	}
-	return v.LookupPath(cue.MakePath(cue.Str(name))), nil
+	schema := ev.schema()
+	decoded, _ := w.walk(env, schema, []string{name})
+	if len(w.problems) == 0 {
+		return env, nil, nil
+	}
+	own := ev.ctx.BuildFile(ev.r.files[file])
+	ds = plain(w.problems, func(path []string) fieldFacts { return fieldInfo(schema, own, path) })
+	ds = ev.r.Locate(file, nameComesFromFile(ds, file, name))
+	return cue.Value{}, partial(decoded, w, name, file), ds
+}
+
+// Partial is an environment the schema refused, decoded as far as it is
+// sound: Broken lists the paths (from the environment's name) that are
+// missing or wrong, and Env holds zero values there.
+type Partial struct {
+	Env    *model.Environment
+	Broken []string
+}
+
+func partial(decoded any, w *walker, name, file string) *Partial {
+	raw, err := json.Marshal(decoded)
+	if err != nil {
+		return nil
+	}
+	env := &model.Environment{}
+	if json.Unmarshal(raw, env) != nil {
+		// A sound field of a type the model does not expect: decode
+		// nothing rather than guess.
+		return nil
+	}
+	env.Name, env.Source = name, file
+	p := &Partial{Env: env}
+	paths := w.broken
+	for _, pr := range w.problems {
+		paths = append(paths, pr.Path)
+	}
+	for _, path := range paths {
+		if b := strings.Join(path, "."); !contains(p.Broken, b) {
+			p.Broken = append(p.Broken, b)
+		}
+	}
+	return p
+}
+
+// schema is schema.#Environment in the evaluator's context.
+func (ev *evaluator) schema() cue.Value {
+	if !ev.schemaVal.Exists() && ev.schemaInst != nil {
+		ev.schemaVal = ev.ctx.BuildInstance(ev.schemaInst).LookupPath(cue.ParsePath("#Environment"))
+	}
+	return ev.schemaVal
 }
 
 // build evaluates the shared files, the environment's file and the binding
@@ -474,25 +548,25 @@ func nameComesFromFile(ds Diagnostics, file, name string) Diagnostics {
 	return ds
 }
 
-func (ev *evaluator) load(name string) (*model.Environment, Diagnostics) {
-	v, ds := ev.value(name)
+func (ev *evaluator) load(name string) (*model.Environment, *Partial, Diagnostics) {
+	v, part, ds := ev.value(name)
 	if ds != nil {
-		return nil, ds
+		return nil, part, ds
 	}
 	file := ev.r.envs[name]
 	raw, err := v.MarshalJSON()
 	if err != nil {
-		return nil, ev.r.Locate(file, fromCUE(ev.r.Root, err))
+		return nil, nil, ev.r.Locate(file, fromCUE(ev.r.Root, err))
 	}
 	env := &model.Environment{}
 	if err := json.Unmarshal(raw, env); err != nil {
-		return nil, Diagnostics{{Path: name, Message: "cannot decode: " + err.Error()}}
+		return nil, nil, Diagnostics{{Path: name, Message: "cannot decode: " + err.Error()}}
 	}
 	env.Source = file
 	if ds := unknownFields(raw, env, name); len(ds) > 0 {
-		return nil, ev.r.Locate(file, ds)
+		return nil, nil, ev.r.Locate(file, ds)
 	}
-	return env, nil
+	return env, nil, nil
 }
 
 // unknownFields reports every field of the evaluated environment that the

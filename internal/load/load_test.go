@@ -30,7 +30,7 @@ func TestDecodeLosesNothing(t *testing.T) {
 		if ds != nil {
 			t.Fatal(ds)
 		}
-		v, ds := ev.value(name)
+		v, _, ds := ev.value(name)
 		if ds != nil {
 			t.Fatalf("%s: %v", name, ds)
 		}

@@ -40,11 +40,11 @@ func readSource(root, name string) ([]byte, Diagnostics, error) {
 		}
 		named = Diagnostics{{
 			Message:   fmt.Sprintf("%s: a file name in envs/ may hold only the lower-case letters a-z, digits, '-', '_' and '.': %s; rename it", rel, why),
-			Positions: []string{rel + ":1:1"},
+			Positions: []Position{fileStart(rel)},
 		}}
 	}
-	refuse := func(pos, format string, args ...any) ([]byte, Diagnostics, error) {
-		return nil, append(named, Diagnostic{Message: fmt.Sprintf(format, args...), Positions: []string{pos}}), nil
+	refuse := func(pos Position, format string, args ...any) ([]byte, Diagnostics, error) {
+		return nil, append(named, Diagnostic{Message: fmt.Sprintf(format, args...), Positions: []Position{pos}}), nil
 	}
 	dirfd, err := unix.Open(filepath.Join(root, EnvsDir), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -62,11 +62,11 @@ func readSource(root, name string) ([]byte, Diagnostics, error) {
 		return nil, nil, &os.PathError{Op: "lstat", Path: filepath.Join(root, EnvsDir, name), Err: err}
 	}
 	if msg := notRegular(uint32(st.Mode)); msg != "" {
-		return refuse(rel+":1:1", "%s is %s; lexgen reads only regular files in envs/", rel, msg)
+		return refuse(fileStart(rel), "%s is %s; lexgen reads only regular files in envs/", rel, msg)
 	}
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if errors.Is(err, unix.ELOOP) {
-		return refuse(rel+":1:1", "%s is %s; lexgen reads only regular files in envs/", rel, notRegular(unix.S_IFLNK))
+		return refuse(fileStart(rel), "%s is %s; lexgen reads only regular files in envs/", rel, notRegular(unix.S_IFLNK))
 	}
 	if err != nil {
 		return nil, nil, &os.PathError{Op: "open", Path: filepath.Join(root, EnvsDir, name), Err: err}
@@ -77,19 +77,19 @@ func readSource(root, name string) ([]byte, Diagnostics, error) {
 		return nil, nil, &os.PathError{Op: "fstat", Path: f.Name(), Err: err}
 	}
 	if msg := notRegular(uint32(st.Mode)); msg != "" {
-		return refuse(rel+":1:1", "%s is %s; lexgen reads only regular files in envs/", rel, msg)
+		return refuse(fileStart(rel), "%s is %s; lexgen reads only regular files in envs/", rel, msg)
 	}
 	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(src) > MaxFileSize {
-		return refuse(rel+":1:1", "%s is larger than %d bytes, the most a file in envs/ may hold (one environment is a few kilobytes)", rel, MaxFileSize)
+		return refuse(fileStart(rel), "%s is larger than %d bytes, the most a file in envs/ may hold (one environment is a few kilobytes)", rel, MaxFileSize)
 	}
 	if i := loneCR(src); i >= 0 {
 		line := bytes.Count(src[:i], []byte{'\n'}) + 1
 		col := i - bytes.LastIndexByte(src[:i], '\n')
-		return refuse(fmt.Sprintf("%s:%d:%d", rel, line, col), "%s has a carriage return (CR) that is not followed by a line feed (LF): lexgen reads LF or CRLF line endings only, and CUE reads a CR-only file as one line; convert the file to LF line endings", rel)
+		return refuse(Position{File: rel, Line: line, Col: col}, "%s has a carriage return (CR) that is not followed by a line feed (LF): lexgen reads LF or CRLF line endings only, and CUE reads a CR-only file as one line; convert the file to LF line endings", rel)
 	}
 	return src, named, nil
 }
