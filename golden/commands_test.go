@@ -14,15 +14,16 @@ import (
 func TestCommands(t *testing.T) {
 	root := workspace(t, "")
 	for name, args := range map[string][]string{
-		"cost":                 {"cost"},
-		"cost-json":            {"cost", "--format", "json", "production"},
-		"compare":              {"compare", "staging", "production"},
-		"compare-json":         {"compare", "--format", "json", "staging", "production"},
-		"explain-set":          {"explain", "production", "database.backupRetentionDays"},
-		"explain-shared":       {"explain", "staging", "aws.region"},
-		"explain-schema":       {"explain", "staging", "app.replicas.max"},
-		"explain-json":         {"explain", "--format", "json", "production", "cluster.nodes.min"},
-		"explain-no-such-path": {"explain", "production", "database.backupDays"},
+		"cost":                  {"cost"},
+		"cost-json":             {"cost", "--format", "json", "production"},
+		"compare":               {"compare", "staging", "production"},
+		"compare-json":          {"compare", "--format", "json", "staging", "production"},
+		"explain-set":           {"explain", "production", "database.backupRetentionDays"},
+		"explain-shared":        {"explain", "staging", "aws.region"},
+		"explain-schema":        {"explain", "staging", "app.replicas.max"},
+		"explain-json":          {"explain", "--format", "json", "production", "cluster.nodes.min"},
+		"explain-no-such-path":  {"explain", "production", "database.backupDays"},
+		"explain-misspelt-path": {"explain", "production", "app.replicsa"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, stdout, stderr := lexgen(append([]string{"-C", root}, args...)...)

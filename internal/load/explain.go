@@ -50,7 +50,7 @@ func (r *Repo) Explain(name, path string) (*Explanation, Diagnostics) {
 	full := cue.MakePath(append([]cue.Selector{cue.Str(name)}, sel...)...)
 	v := root.LookupPath(full)
 	if !v.Exists() {
-		return nil, Diagnostics{{Path: name + "." + path, Message: "the model has no such field"}}
+		return nil, Diagnostics{{Path: name + "." + path, Message: "the model has no such field" + didYouMean(root, name, sel)}}
 	}
 	final := v
 	if d, ok := v.Default(); ok {
@@ -159,4 +159,31 @@ func fieldPath(path string) ([]cue.Selector, error) {
 		sel = append(sel, p.Selectors()...)
 	}
 	return sel, nil
+}
+
+// didYouMean names the field a path that does not exist most likely meant
+// (app.replicsa: app.replicas), from the fields the environment holds
+// where the path first goes astray; "" when none is close.
+func didYouMean(root cue.Value, name string, sel []cue.Selector) string {
+	at := []cue.Selector{cue.Str(name)}
+	for i, s := range sel {
+		next := append(at[:len(at):len(at)], s)
+		if root.LookupPath(cue.MakePath(next...)).Exists() {
+			at = next
+			continue
+		}
+		if s.Type() != cue.StringLabel {
+			return ""
+		}
+		c := closest(s.Unquoted(), fieldNames(root.LookupPath(cue.MakePath(at...))))
+		if c == "" {
+			return ""
+		}
+		var fixed []string
+		for _, p := range sel[:i] {
+			fixed = append(fixed, p.String())
+		}
+		return fmt.Sprintf(": did you mean %s?", strings.Join(append(fixed, c), "."))
+	}
+	return ""
 }
