@@ -43,6 +43,7 @@ func (r *Repo) Explain(name, path string) (*Explanation, Diagnostics) {
 	if ds != nil {
 		return nil, ds
 	}
+	root, _ = ev.layered(root, ev.ctx.BuildFile(r.files[r.envs[name]]), ev.schema(), name)
 	sel, err := fieldPath(path)
 	if err != nil {
 		return nil, Diagnostics{{Path: path, Message: "not a field path: " + err.Error()}}

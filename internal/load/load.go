@@ -466,21 +466,97 @@ func (ev *evaluator) value(name string) (cue.Value, *Partial, Diagnostics) {
 	if ds != nil {
 		return cue.Value{}, nil, ds
 	}
-	env := v.LookupPath(cue.MakePath(cue.Str(name)))
+	own := ev.ctx.BuildFile(ev.r.files[file])
+	schema := ev.schema()
+	v, w := ev.layered(v, own, schema, name)
+	if len(w.problems) == 0 {
+		return v.LookupPath(cue.MakePath(cue.Str(name))), nil, nil
+	}
+	ds = plain(w.problems, func(path []string) fieldFacts { return fieldInfo(schema, own, path) })
+	ds = ev.r.Locate(file, nameComesFromFile(ds, file, name))
+	return cue.Value{}, partial(w.decoded, w, name, file), ds
+}
+
+// check validates the environment name of v, whose schema is
+// schema.#Environment, and decodes what is sound.
+func (ev *evaluator) check(v, schema cue.Value, name string) *walker {
 	w := &walker{root: ev.r.Root}
 	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
 		w.problems = problemsOf(ev.r.Root, err)
 	}
-	schema := ev.schema()
-	decoded, _ := w.walk(env, schema, []string{name})
-	if len(w.problems) == 0 {
-		return env, nil, nil
-	}
-	own := ev.ctx.BuildFile(ev.r.files[file])
-	ds = plain(w.problems, func(path []string) fieldFacts { return fieldInfo(schema, own, path) })
-	ds = ev.r.Locate(file, nameComesFromFile(ds, file, name))
-	return cue.Value{}, partial(decoded, w, name, file), ds
+	w.decoded, _ = w.walk(v.LookupPath(cue.MakePath(cue.Str(name))), schema, []string{name})
+	return w
 }
+
+// Defaults come in layers: the schema's, then the shared files', then the
+// environment's own; each later one replaces the earlier. CUE has no such
+// order: a default (*60 | _) in a shared file and the schema's own (*30)
+// cancel each other, and the field is left with no value. So where a field
+// is left without a value and a later layer offers a default, lexgen fills
+// that default in: the environment file's, else the shared files'. A value
+// set outright (60, not *60) is no default: an environment that sets
+// another conflicts with it, as CUE says.
+type fill struct {
+	path  cue.Path
+	value cue.Value
+}
+
+// layered is v with the defaults of the later layers filled in where CUE
+// left a field without a value, and the check of the result.
+func (ev *evaluator) layered(v, own, schema cue.Value, name string) (cue.Value, *walker) {
+	w := ev.check(v, schema, name)
+	if fills := ev.layerDefaults(name, own, w.problems); len(fills) > 0 {
+		for _, f := range fills {
+			v = v.FillPath(f.path, f.value)
+		}
+		w = ev.check(v, schema, name)
+	}
+	return v, w
+}
+
+// layerDefaults finds, for each field left without a value, the default
+// the environment's own file (own, evaluated alone) or the shared files
+// offer.
+func (ev *evaluator) layerDefaults(name string, own cue.Value, ps []problem) []fill {
+	var shared cue.Value
+	var fills []fill
+	seen := map[string]bool{}
+	for _, p := range ps {
+		k := strings.Join(p.Path, ".")
+		if len(p.Path) < 2 || p.Path[0] != name || !reIncomplete.MatchString(p.Msg) || seen[k] {
+			continue
+		}
+		seen[k] = true
+		path := cue.MakePath(selectors(p.Path)...)
+		if !shared.Exists() {
+			shared = ev.sharedLayer(name)
+		}
+		for _, layer := range []cue.Value{own, shared} {
+			if d, ok := layer.LookupPath(path).Default(); ok && d.IsConcrete() && d.Err() == nil {
+				fills = append(fills, fill{path, d})
+				break
+			}
+		}
+	}
+	return fills
+}
+
+// sharedLayer evaluates the shared files alone, with the environment
+// declared and nothing else, so that their pattern constraints
+// ([_]: {...}) say what they give it.
+func (ev *evaluator) sharedLayer(name string) cue.Value {
+	f, err := parser.ParseFile(layerName, "package "+EnvsDir+"\n"+strconv.Quote(name)+": {}\n")
+	if err != nil {
+		return cue.Value{}
+	}
+	inst := *ev.base
+	inst.Files = append(append([]*ast.File(nil), ev.shared...), f)
+	return ev.ctx.BuildInstance(&inst)
+}
+
+// layerName names the file that declares the environment for sharedLayer;
+// like bindingName, it is never a file of envs/.
+const layerName = ".lexgen-layer.cue"
 
 // Partial is an environment the schema refused, decoded as far as it is
 // sound: Broken lists the paths (from the environment's name) that are

@@ -184,6 +184,13 @@ func plainOne(p problem, f fieldFacts, crowded, others bool) string {
 		if s[3] != "" {
 			return fmt.Sprintf("%s and %s cannot both hold: one is %s, the other %s", s[1], s[2], kindName(s[3]), kindName(s[4]))
 		}
+		files := map[string]bool{}
+		for _, pos := range p.Pos {
+			files[pos.File] = true
+		}
+		if len(files) > 1 && allInEnvs(p.Pos) {
+			return fmt.Sprintf("is set to both %s and %s, in different files: keep one of them, or write the shared file's value as a default (*value | _), which an environment may override", s[1], s[2])
+		}
 		return fmt.Sprintf("is set to both %s and %s: keep one of them", s[1], s[2])
 	case m == "field not allowed in closed struct" || strings.HasPrefix(m, "value of reference "):
 		return m

@@ -118,6 +118,10 @@ func TestPlain(t *testing.T) {
 	}, {
 		name: "two environment files set one field",
 		in:   []problem{{Path: at("app", "logLevel"), Msg: `conflicting values "error" and "debug"`, Pos: []Position{{File: "envs/staging.cue", Line: 3, Col: 1}, {File: "envs/zz.cue", Line: 4, Col: 1}}}},
+		want: []string{`staging.app.logLevel: is set to both "error" and "debug", in different files: keep one of them, or write the shared file's value as a default (*value | _), which an environment may override`},
+	}, {
+		name: "one environment file sets a field twice",
+		in:   []problem{{Path: at("app", "logLevel"), Msg: `conflicting values "error" and "debug"`, Pos: []Position{{File: "envs/staging.cue", Line: 3, Col: 1}, {File: "envs/staging.cue", Line: 9, Col: 1}}}},
 		want: []string{`staging.app.logLevel: is set to both "error" and "debug": keep one of them`},
 	}, {
 		name: "the header of a disjunction's errors is dropped",

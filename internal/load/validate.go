@@ -27,6 +27,7 @@ type walker struct {
 	root     string     // the repository, for positions
 	problems []problem  // every error found, in walk order
 	broken   [][]string // the paths walked that did not validate
+	decoded  any        // what of the environment is sound, as JSON-like values
 }
 
 // walk validates v, whose schema is s (invalid when unknown), and returns
