@@ -42,6 +42,8 @@ var (
 	reUnique       = regexp.MustCompile(`^invalid value .* \(does not satisfy list\.UniqueItems\)$`)
 	reLengths      = regexp.MustCompile(`^incompatible list lengths \((\d+) and (\d+)\)$`)
 	reIncomplete   = regexp.MustCompile(`^(incomplete value|non-concrete value) `)
+	reCycle        = regexp.MustCompile(`^cycle with field:? (.+)$`)
+	reExpected     = regexp.MustCompile(`^expected '(.+)', found 'EOF'$`)
 )
 
 // plain puts CUE's errors in a platform engineer's words, one diagnostic
@@ -141,7 +143,7 @@ func plainAt(path string, group []problem, f fieldFacts, below, others bool) []D
 func plainOne(p problem, f fieldFacts, crowded, others bool) string {
 	rel := strings.Join(p.Path[min(1, len(p.Path)):], ".")
 	switch m := p.Msg; {
-	case m == "field not allowed":
+	case m == "field not allowed" && len(p.Path) > 0:
 		where := "an environment"
 		if len(p.Path) > 2 {
 			where = strings.Join(p.Path[1:len(p.Path)-1], ".")
@@ -192,8 +194,12 @@ func plainOne(p problem, f fieldFacts, crowded, others bool) string {
 			return fmt.Sprintf("is set to both %s and %s, in different files: keep one of them, or write the shared file's value as a default (*value | _), which an environment may override", s[1], s[2])
 		}
 		return fmt.Sprintf("is set to both %s and %s: keep one of them", s[1], s[2])
-	case m == "field not allowed in closed struct" || strings.HasPrefix(m, "value of reference "):
-		return m
+	case reCycle.MatchString(m):
+		return fmt.Sprintf("refers to %s, which refers back to it: give one of them a value of its own", reCycle.FindStringSubmatch(m)[1])
+	case reExpected.MatchString(m):
+		return fmt.Sprintf("the file ends too early: a closing '%s' is missing", reExpected.FindStringSubmatch(m)[1])
+	case m == "missing ',' in struct literal":
+		return "two fields on one line: put each on its own line, or separate them with ','"
 	}
 	return p.Msg
 }

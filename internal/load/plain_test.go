@@ -138,6 +138,23 @@ func TestPlain(t *testing.T) {
 		},
 		want: []string{"staging.app.port: port must be an unprivileged port, 1024 to 65535"},
 	}, {
+		name: "a required field",
+		in:   []problem{{Path: at("aws", "accountId"), Msg: "field is required but not present", Pos: schema}},
+		f:    fieldFacts{Kind: cue.StringKind, Says: "an AWS account id such as 123456789012: exactly 12 digits"},
+		want: []string{"staging.aws.accountId: missing: set aws.accountId (an AWS account id such as 123456789012: exactly 12 digits)"},
+	}, {
+		name: "a reference cycle",
+		in:   []problem{{Path: at("app", "replicas", "min"), Msg: "cycle with field: replicas.max", Pos: env}},
+		want: []string{"staging.app.replicas.min: refers to replicas.max, which refers back to it: give one of them a value of its own"},
+	}, {
+		name: "a file that ends too early",
+		in:   []problem{{Msg: "expected '}', found 'EOF'", Pos: env}},
+		want: []string{": the file ends too early: a closing '}' is missing"},
+	}, {
+		name: "two fields on one line",
+		in:   []problem{{Msg: "missing ',' in struct literal", Pos: env}},
+		want: []string{": two fields on one line: put each on its own line, or separate them with ','"},
+	}, {
 		name: "never silent: a lone consequence is still reported",
 		in:   []problem{{Path: at("app"), Msg: `invalid operands 2 and "8" to '>' (type int and string)`, Pos: both}},
 		want: []string{`staging.app: cannot compare 2 (a whole number) with "8" (a string)`},
