@@ -43,6 +43,7 @@ var (
 	reLengths      = regexp.MustCompile(`^incompatible list lengths \((\d+) and (\d+)\)$`)
 	reIncomplete   = regexp.MustCompile(`^(incomplete value|non-concrete value) `)
 	reCycle        = regexp.MustCompile(`^cycle with field:? (.+)$`)
+	reCount        = regexp.MustCompile(`^invalid value .* \(does not satisfy (list\.MinItems|list\.MaxItems|strings\.MinRunes|strings\.MaxRunes)\((\d+)\)\)$`)
 	reExpected     = regexp.MustCompile(`^expected '(.+)', found 'EOF'$`)
 )
 
@@ -153,8 +154,11 @@ func plainOne(p problem, f fieldFacts, crowded, others bool) string {
 		}
 		return fmt.Sprintf("%s has no field of this name (see `lexgen explain ENV %s` for what it holds)", where, strings.TrimPrefix(where, "an environment"))
 	case m == "field is required but not present" || reIncomplete.MatchString(m):
-		if f.Defaulted && others {
-			return "" // the error that kept the default from being worked out says it
+		if f.Defaulted && others || crowded && (f.Kind&cue.StructKind != 0 || strings.Contains(m, " in operand to ")) {
+			// The error that kept the default from being worked out, or
+			// the missing fields of the block (which a rule of the block
+			// compares), say it.
+			return ""
 		}
 		if d := describe(f); d != "" {
 			return fmt.Sprintf("missing: set %s (%s)", rel, d)
@@ -164,6 +168,19 @@ func plainOne(p problem, f fieldFacts, crowded, others bool) string {
 		s := reBound.FindStringSubmatch(m)
 		words := map[string]string{"<=": "at most", ">=": "at least", "<": "below", ">": "above"}[s[2]]
 		return fmt.Sprintf("must be %s %s, got %s", words, s[3], s[1])
+	case reCount.MatchString(m):
+		s := reCount.FindStringSubmatch(m)
+		n := map[string]string{
+			"list.MinItems": "needs at least %s items", "list.MaxItems": "holds at most %s items",
+			"strings.MinRunes": "needs at least %s characters", "strings.MaxRunes": "holds at most %s characters",
+		}[s[1]]
+		msg := fmt.Sprintf(n, s[2])
+		if strings.HasPrefix(s[1], "list.") && f.GotKind == cue.ListKind {
+			msg += fmt.Sprintf(", got %d", len(f.Items))
+		} else if strings.HasPrefix(s[1], "list.") && f.Got == "" {
+			msg += ", got none"
+		}
+		return msg
 	case reUnique.MatchString(m):
 		if d := repeated(f.Items); len(d) > 0 {
 			return fmt.Sprintf("lists %s more than once: each item may appear only once", strings.Join(d, ", "))

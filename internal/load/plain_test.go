@@ -143,6 +143,28 @@ func TestPlain(t *testing.T) {
 		f:    fieldFacts{Kind: cue.StringKind, Says: "an AWS account id such as 123456789012: exactly 12 digits"},
 		want: []string{"staging.aws.accountId: missing: set aws.accountId (an AWS account id such as 123456789012: exactly 12 digits)"},
 	}, {
+		name: "too few items, none set",
+		in:   []problem{{Path: at("aws", "nodeSubnets"), Msg: "invalid value [] (does not satisfy list.MinItems(2))", Pos: schema}},
+		f:    fieldFacts{Kind: cue.ListKind},
+		want: []string{"staging.aws.nodeSubnets: needs at least 2 items, got none"},
+	}, {
+		name: "too few items",
+		in:   []problem{{Path: at("aws", "nodeSubnets"), Msg: `invalid value [{id:"subnet-0a1b2c3d"}] (does not satisfy list.MinItems(2))`, Pos: both}},
+		f:    fieldFacts{Kind: cue.ListKind, GotKind: cue.ListKind, Got: "[...]", Items: []string{"{...}"}},
+		want: []string{"staging.aws.nodeSubnets: needs at least 2 items, got 1"},
+	}, {
+		name: "too long a string",
+		in:   []problem{{Path: at("service"), Msg: `invalid value "abc" (does not satisfy strings.MaxRunes(2))`, Pos: both}},
+		want: []string{"staging.service: holds at most 2 characters"},
+	}, {
+		name: "a block with missing fields is no news beside them",
+		in: []problem{
+			{Path: at("cluster"), Msg: "non-concrete value >=1 & <=100 & int in operand to >", Pos: schema},
+			{Path: at("cluster", "nodes", "desired"), Msg: "incomplete value >=1 & <=100 & int", Pos: schema},
+		},
+		f:    fieldFacts{Kind: cue.BottomKind},
+		want: []string{"staging.cluster.nodes.desired: missing: set cluster.nodes.desired"},
+	}, {
 		name: "a reference cycle",
 		in:   []problem{{Path: at("app", "replicas", "min"), Msg: "cycle with field: replicas.max", Pos: env}},
 		want: []string{"staging.app.replicas.min: refers to replicas.max, which refers back to it: give one of them a value of its own"},
