@@ -481,9 +481,14 @@ func (ev *evaluator) value(name string) (cue.Value, *Partial, Diagnostics) {
 // schema.#Environment, and decodes what is sound.
 func (ev *evaluator) check(v, schema cue.Value, name string) *walker {
 	w := &walker{root: ev.r.Root}
-	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		w.problems = problemsOf(ev.r.Root, err)
+	err := v.Validate(cue.Concrete(true), cue.Final())
+	if err == nil {
+		// CUE reports some error whenever there is one; only then is
+		// the walk needed to find every other (and it costs three times
+		// the validation).
+		return w
 	}
+	w.problems = problemsOf(ev.r.Root, err)
 	w.decoded, _ = w.walk(v.LookupPath(cue.MakePath(cue.Str(name))), schema, []string{name})
 	return w
 }
