@@ -108,6 +108,10 @@ func TestPlain(t *testing.T) {
 		f:    fieldFacts{Items: []string{`"api"`, `"api"`}},
 		want: []string{`staging.cluster.logTypes: lists "api" more than once: each item may appear only once`},
 	}, {
+		name: "list length alone",
+		in:   []problem{{Path: at("cluster", "admins"), Msg: "incompatible list lengths (1 and 3)", Pos: both}},
+		want: []string{"staging.cluster.admins: holds 3 items where 1 are expected"},
+	}, {
 		name: "an accepted item conflicting with a default list's item is no news",
 		in: []problem{
 			{Path: at("cluster", "logTypes", "1"), Msg: `conflicting values "audit" and "api"`, Pos: both},
