@@ -202,6 +202,27 @@ func choices(v cue.Value, depth int) (out []string, ok bool) {
 			}
 		}
 		return out, len(out) > 0
+	case op == cue.AndOp:
+		// The choices of the conjuncts that list some (tier: _ in
+		// another file lists none), narrowed by each other.
+		for _, a := range args {
+			vs, ok := choices(a, depth+1)
+			if !ok {
+				continue
+			}
+			if out == nil {
+				out = vs
+				continue
+			}
+			var both []string
+			for _, x := range out {
+				if contains(vs, x) {
+					both = append(both, x)
+				}
+			}
+			out = both
+		}
+		return out, len(out) > 0
 	case scalar(v):
 		return []string{fmt.Sprint(v)}, true
 	case op == cue.SelectorOp || op == cue.CallOp || op == cue.NoOp && len(args) == 1 && args[0] != v:
