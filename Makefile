@@ -6,7 +6,7 @@ GO ?= go
 GO_FILES_Z  = git ls-files -z '*.go'
 CUE_FILES_Z = git ls-files -z '*.cue' | grep -zvE '/(syntax-error|non-utf8-bytes|empty-file|cr-line-endings|unquoted-hyphen-name)/'
 
-.PHONY: help setup fmt vet cross test golden render check fuzz bench e2e ci
+.PHONY: help setup fmt vet cross test golden render check docs fuzz bench e2e ci
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -28,11 +28,21 @@ vet: ## go vet, fail on unformatted Go, and cue vet the schema on its own
 test: vet cross ## vet, cross-builds, then every unit, golden, CLI and script test
 	$(GO) test -count=1 ./...
 
-# macOS is where most platform engineers run lexgen; Windows is not yet
-# supported (the no-follow reads and the atomic swap use POSIX calls).
-cross: ## build lexgen for macOS (arm64 and amd64)
+# macOS is where most platform engineers run lexgen, and some run Windows.
+# The file-system code has a Unix version (openat, renameat2/renameatx_np,
+# flock) and a portable one (os.Root, two renames, LockFileEx); the tag
+# lexgen_portable runs the portable one's tests here on Linux.
+cross: ## build lexgen for macOS and Windows, vet them, compile their tests; test the portable file-system code
 	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/lexgen
 	GOOS=darwin GOARCH=amd64 $(GO) build -o /dev/null ./cmd/lexgen
+	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/lexgen
+	GOOS=windows GOARCH=amd64 $(GO) vet ./...
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
+	for p in output load cli; do \
+		GOOS=darwin GOARCH=arm64 $(GO) test -c -o /dev/null ./internal/$$p && \
+		GOOS=windows GOARCH=amd64 $(GO) test -c -o /dev/null ./internal/$$p || exit 1; \
+	done
+	$(GO) test -count=1 -tags lexgen_portable ./internal/output ./internal/load
 
 golden: ## rewrite the golden files from what lexgen renders now; review the diff
 	$(GO) test ./golden -update
@@ -42,6 +52,10 @@ render: ## render every environment into out/
 
 check: ## fail if out/ is not what envs/ renders to
 	$(GO) run ./cmd/lexgen render --check
+
+docs: ## regenerate docs/schema.md and docs/environment.schema.json from schema/ (a test fails when they are stale)
+	$(GO) run ./cmd/lexgen schema > docs/schema.md
+	$(GO) run ./cmd/lexgen schema --format jsonschema > docs/environment.schema.json
 
 # Each target runs for a number of executions (about ten seconds' worth
 # here), not for a time: Go 1.26's fuzzing coordinator can fail a time-bounded

@@ -51,7 +51,22 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			return layout(root, env.WorkDir)
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"edit": edit},
 	})
+}
+
+// edit FILE OLD NEW replaces the one occurrence of OLD in FILE with NEW,
+// as a person editing the file would; \n in NEW is a line break.
+func edit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: edit FILE OLD NEW")
+	}
+	text := ts.ReadFile(args[0])
+	if n := strings.Count(text, args[1]); n != 1 {
+		ts.Fatalf("%s holds %q %d times, want once", args[0], args[1], n)
+	}
+	text = strings.Replace(text, args[1], strings.ReplaceAll(args[2], `\n`, "\n"), 1)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(text), 0o644))
 }
 
 // TestExitCodes pins the documented exit codes, which testscript's
@@ -76,6 +91,11 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"render", "--no-such-flag"}, 2, "unknown flag: --no-such-flag"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"envs", "extra"}, 2, "envs takes no arguments"},
+		{[]string{"new", "Bad_Name"}, 2, `"Bad_Name" is not a valid environment name`},
+		{[]string{"new", "qa", "--from", "nosuch"}, 2, `--from: unknown environment "nosuch"`},
+		{[]string{"new", "staging"}, 1, "envs/staging.cue already exists"},
+		{[]string{"new", "qa", "--region", "mars-1"}, 1, "nothing written"},
+		{[]string{"schema", "--format", "yaml"}, 2, "--format must be markdown or jsonschema"},
 		{[]string{"-C", filepath.Join(dir, "nowhere"), "validate"}, 1, "holds no .cue files"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -121,7 +121,7 @@ Exit codes: 0 success; 1 invalid input or out/ not current (nothing written);
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr(c, "%v", err)
 	})
-	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g), newCost(g), newCompare(g), newExplain(g), newReview(g), newVersion(g), newFmt(g))
+	root.AddCommand(newEnvs(g), newValidate(g), newRender(g), newDiff(g), newCost(g), newCompare(g), newExplain(g), newReview(g), newVersion(g), newFmt(g), newNew(g), newSchema(g))
 	// Shell completion offers the environments' names where a command takes
 	// them.
 	for _, c := range root.Commands() {

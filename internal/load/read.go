@@ -2,15 +2,11 @@ package load
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"regexp"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // envsFileName is what a file in envs/ may be called: names that differ
@@ -46,39 +42,14 @@ func readSource(root, name string) ([]byte, Diagnostics, error) {
 	refuse := func(pos Position, format string, args ...any) ([]byte, Diagnostics, error) {
 		return nil, append(named, Diagnostic{Message: fmt.Sprintf(format, args...), Positions: []Position{pos}}), nil
 	}
-	dirfd, err := unix.Open(filepath.Join(root, EnvsDir), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	f, notReg, err := openSource(root, name)
 	if err != nil {
-		var st unix.Stat_t
-		if unix.Lstat(filepath.Join(root, EnvsDir), &st) == nil && uint32(st.Mode)&unix.S_IFMT == unix.S_IFLNK {
-			return nil, nil, fmt.Errorf("%s is a symbolic link; lexgen reads environments only from a folder envs/ in the repository", EnvsDir)
-		}
-		return nil, nil, &os.PathError{Op: "open", Path: filepath.Join(root, EnvsDir), Err: err}
+		return nil, nil, err
 	}
-	defer unix.Close(dirfd)
-	// Look before opening, so that opening has no side effect (a device's
-	// open may rewind a tape or hang up a line); then check what was opened.
-	var st unix.Stat_t
-	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return nil, nil, &os.PathError{Op: "lstat", Path: filepath.Join(root, EnvsDir, name), Err: err}
+	if notReg != "" {
+		return refuse(fileStart(rel), "%s is %s; lexgen reads only regular files in envs/", rel, notReg)
 	}
-	if msg := notRegular(uint32(st.Mode)); msg != "" {
-		return refuse(fileStart(rel), "%s is %s; lexgen reads only regular files in envs/", rel, msg)
-	}
-	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if errors.Is(err, unix.ELOOP) {
-		return refuse(fileStart(rel), "%s is %s; lexgen reads only regular files in envs/", rel, notRegular(unix.S_IFLNK))
-	}
-	if err != nil {
-		return nil, nil, &os.PathError{Op: "open", Path: filepath.Join(root, EnvsDir, name), Err: err}
-	}
-	f := os.NewFile(uintptr(fd), filepath.Join(root, EnvsDir, name))
 	defer f.Close()
-	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, nil, &os.PathError{Op: "fstat", Path: f.Name(), Err: err}
-	}
-	if msg := notRegular(uint32(st.Mode)); msg != "" {
-		return refuse(fileStart(rel), "%s is %s; lexgen reads only regular files in envs/", rel, msg)
-	}
 	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, nil, err
@@ -94,19 +65,19 @@ func readSource(root, name string) ([]byte, Diagnostics, error) {
 	return src, named, nil
 }
 
-// notRegular describes a file mode that is not a regular file's ("a named
-// pipe (FIFO)"), or returns "".
-func notRegular(mode uint32) string {
-	switch mode & unix.S_IFMT {
-	case unix.S_IFREG:
+// notRegular describes a kind of file (fs.FileMode type bits) that is not
+// a regular file ("a named pipe (FIFO)"), or returns "".
+func notRegular(kind fs.FileMode) string {
+	switch {
+	case kind&fs.ModeType == 0:
 		return ""
-	case unix.S_IFLNK:
+	case kind&fs.ModeSymlink != 0:
 		return "a symbolic link (it could point outside the repository or at a device)"
-	case unix.S_IFDIR:
+	case kind&fs.ModeDir != 0:
 		return "a folder"
-	case unix.S_IFIFO:
+	case kind&fs.ModeNamedPipe != 0:
 		return "a named pipe (FIFO)"
-	case unix.S_IFSOCK:
+	case kind&fs.ModeSocket != 0:
 		return "a socket"
 	default:
 		return "a device"

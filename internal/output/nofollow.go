@@ -3,22 +3,23 @@ package output
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
-	"sort"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // out/ is committed, so anyone with a pull request can put anything in it:
 // a symlink to ~/.aws/credentials, or out/ itself as a symlink to a folder
 // elsewhere. Everything below the repository root is therefore reached one
-// name at a time from an open folder, with openat(2) and O_NOFOLLOW, and a
-// symlink anywhere is refused: lexgen never reads, prints, writes or deletes
-// through one. The repository root itself is trusted (the user names it).
+// name at a time from an open folder, and a symlink anywhere is refused:
+// lexgen never reads, prints, writes or deletes through one. The
+// repository root itself is trusted (the user names it).
+//
+// How a folder is held open is the platform's: on Unix (Linux, macOS) an
+// open descriptor and openat(2) with O_NOFOLLOW (nofollow_unix.go);
+// elsewhere (Windows) an os.Root, with every name looked at (Lstat) before
+// it is opened and the opened file checked to be the one looked at
+// (nofollow_other.go).
 
 // maxFileSize bounds what lexgen reads of one file it wrote: a committed
 // file far larger than any it renders (the largest is a few kilobytes) is
@@ -46,31 +47,19 @@ func (e *specialError) Error() string {
 	return fmt.Sprintf("%s is a %s, not a regular file or folder; lexgen writes only files and folders there: delete it and run 'lexgen render'", e.path, e.kind)
 }
 
-// dir is an open folder under the repository root, reached without
-// following a symlink; rel is its slash path from the root, for messages.
-type dir struct {
-	f   *os.File
-	rel string
-}
+// errNoExchange is a dir's exchange where the system cannot swap two
+// entries in one step: the caller falls back to swapByRename.
+var errNoExchange = errors.New("no atomic exchange of two names here")
 
-func (d *dir) fd() int { return int(d.f.Fd()) }
-
-func (d *dir) Close() error { return d.f.Close() }
+// isRegular says a kind (fs.FileMode type bits, as dir.kind returns) is a
+// regular file's.
+func isRegular(kind fs.FileMode) bool { return kind&fs.ModeType == 0 }
 
 func (d *dir) join(name string) string {
 	if d.rel == "" {
 		return name
 	}
 	return d.rel + "/" + name
-}
-
-// openRoot opens the repository root.
-func openRoot(root string) (*dir, error) {
-	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: root, Err: err}
-	}
-	return &dir{f: os.NewFile(uintptr(fd), root)}, nil
 }
 
 // openDir opens the folder rel (a slash path) under root, one name at a
@@ -90,9 +79,9 @@ func openDir(root, rel string, create bool) (*dir, error) {
 			return nil, fmt.Errorf("%s is not a path inside the repository", rel)
 		}
 		if create {
-			if err := unix.Mkdirat(d.fd(), name, 0o755); err != nil && err != unix.EEXIST {
+			if err := d.mkdir(name); err != nil {
 				d.Close()
-				return nil, &os.PathError{Op: "mkdir", Path: d.join(name), Err: err}
+				return nil, err
 			}
 		}
 		sub, err := d.sub(name)
@@ -105,99 +94,21 @@ func openDir(root, rel string, create bool) (*dir, error) {
 	return d, nil
 }
 
-// sub opens the folder name in d.
-func (d *dir) sub(name string) (*dir, error) {
-	fd, err := unix.Openat(d.fd(), name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		if kind, kerr := d.kind(name); kerr == nil && kind == unix.S_IFREG {
-			return nil, fmt.Errorf("%s is a file, not a folder", d.join(name))
-		}
-		return nil, d.explain(name, "open", err)
-	}
-	return &dir{f: os.NewFile(uintptr(fd), d.join(name)), rel: d.join(name)}, nil
-}
-
-// kind is what name in d is, not following a symlink: unix.S_IFDIR,
-// S_IFREG, S_IFLNK, ...
-func (d *dir) kind(name string) (uint32, error) {
-	var st unix.Stat_t
-	if err := unix.Fstatat(d.fd(), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return 0, &os.PathError{Op: "lstat", Path: d.join(name), Err: err}
-	}
-	return uint32(st.Mode) & unix.S_IFMT, nil
-}
-
 // typeError says why name in d is neither a folder nor a regular file, or
 // returns nil when it is one.
-func (d *dir) typeError(name string, kind uint32) error {
-	switch kind {
-	case unix.S_IFDIR, unix.S_IFREG:
+func (d *dir) typeError(name string, kind fs.FileMode) error {
+	switch {
+	case kind&fs.ModeType == 0, kind&fs.ModeType == fs.ModeDir:
 		return nil
-	case unix.S_IFLNK:
+	case kind&fs.ModeSymlink != 0:
 		return &linkError{path: d.join(name)}
-	case unix.S_IFIFO:
+	case kind&fs.ModeNamedPipe != 0:
 		return &specialError{path: d.join(name), kind: "named pipe (FIFO)"}
-	case unix.S_IFSOCK:
+	case kind&fs.ModeSocket != 0:
 		return &specialError{path: d.join(name), kind: "socket"}
 	default:
 		return &specialError{path: d.join(name), kind: "device"}
 	}
-}
-
-// explain turns a failed openat of name in d into a message a person can
-// act on: O_NOFOLLOW's ELOOP (or O_DIRECTORY's ENOTDIR) names the symlink.
-func (d *dir) explain(name, op string, err error) error {
-	if kind, kerr := d.kind(name); kerr == nil {
-		if terr := d.typeError(name, kind); terr != nil {
-			return terr
-		}
-	}
-	return &os.PathError{Op: op, Path: d.join(name), Err: err}
-}
-
-// readFile reads the regular file name in d and its permission bits. O_NONBLOCK
-// keeps a FIFO put there in a race from blocking the open; the fstat of the
-// opened file is what decides.
-func (d *dir) readFile(name string) ([]byte, fs.FileMode, error) {
-	fd, err := unix.Openat(d.fd(), name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, 0, d.explain(name, "open", err)
-	}
-	f := os.NewFile(uintptr(fd), d.join(name))
-	defer f.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, 0, &os.PathError{Op: "fstat", Path: d.join(name), Err: err}
-	}
-	if kind := uint32(st.Mode) & unix.S_IFMT; kind != unix.S_IFREG {
-		if terr := d.typeError(name, kind); terr != nil {
-			return nil, 0, terr
-		}
-		return nil, 0, fmt.Errorf("%s is a folder where lexgen expects a file", d.join(name))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(data) > maxFileSize {
-		return nil, 0, fmt.Errorf("%s is larger than %d MiB; lexgen renders no file that large: delete it and run 'lexgen render'", d.join(name), maxFileSize>>20)
-	}
-	return data, fs.FileMode(st.Mode & 0o777), nil
-}
-
-// names lists the entries of d, sorted.
-func (d *dir) names() ([]string, error) {
-	// Readdirnames reads from the file's offset: a fresh descriptor each
-	// time keeps a second listing of the same dir complete.
-	fd, err := unix.Openat(d.fd(), ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: d.rel, Err: err}
-	}
-	f := os.NewFile(uintptr(fd), d.rel)
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	sort.Strings(names)
-	return names, err
 }
 
 // readTree reads every regular file under the entry rel (a slash path from
@@ -230,7 +141,7 @@ func (d *dir) readEntry(name, key string, files map[string]diskFile) error {
 	if err := d.typeError(name, kind); err != nil {
 		return err
 	}
-	if kind == unix.S_IFREG {
+	if isRegular(kind) {
 		data, mode, err := d.readFile(name)
 		if err != nil {
 			return err
@@ -265,4 +176,24 @@ func readBeneath(root, rel string) ([]byte, error) {
 	defer d.Close()
 	data, _, err := d.readFile(path.Base(rel))
 	return data, err
+}
+
+// tooLarge is readFile's error for a file over maxFileSize.
+func (d *dir) tooLarge(name string) error {
+	return fmt.Errorf("%s is larger than %d MiB; lexgen renders no file that large: delete it and run 'lexgen render'", d.join(name), maxFileSize>>20)
+}
+
+// explain turns a failed open of name in d into a message a person can
+// act on: a symlink, FIFO or device there is named as such.
+func (d *dir) explain(name, op string, err error) error {
+	if kind, kerr := d.kind(name); kerr == nil {
+		if terr := d.typeError(name, kind); terr != nil {
+			return terr
+		}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &fs.PathError{Op: op, Path: d.join(name), Err: err}
 }

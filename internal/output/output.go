@@ -10,11 +10,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/lexecon/lexgen/internal/render"
 )
@@ -182,10 +182,11 @@ type Result struct {
 }
 
 // Write makes the disk match t. Each out/<env> folder is rendered whole into
-// a temporary folder beside it and swapped into place with one atomic
-// rename, so a reader (or a crash) sees either the old folder or the new one,
-// never a mix. Folders that are already current are not touched. A lock on
-// out/.lexgen.lock keeps two renders from interleaving.
+// a temporary folder beside it, flushed to disk, and swapped into place
+// (swapIn: one atomic exchange on Linux and macOS, two renames elsewhere),
+// so a reader, a crash or a power cut finds either the old folder or the
+// new one, never a mix. Folders that are already current are not touched.
+// A lock on out/.lexgen.lock keeps two renders from interleaving.
 func Write(root string, t Tree) (Result, error) {
 	var res Result
 	if err := checkPaths(t); err != nil {
@@ -209,17 +210,56 @@ func Write(root string, t Tree) (Result, error) {
 		return res, err
 	}
 	envs := sortedKeys(t.Envs)
-	written := make([]bool, len(envs))
-	err = forEach(len(envs), func(i int) error {
+	// First every changed environment is rendered into a temporary folder
+	// beside its own; then all of it is made durable at once; only then is
+	// each swapped into place, so that a power cut after a swap finds the
+	// new folder whole, never a folder of empty or half-written files.
+	tmps := make([]string, len(envs)) // "" where out/<env> is current
+	err = forEach(len(envs), func(i int) (err error) {
 		cs, err := compareDir(root, filepath.Join(OutDir, envs[i]), t.Envs[envs[i]])
 		if err == nil && len(cs) > 0 {
-			err = replaceDir(root, out, envs[i], t.Envs[envs[i]])
-			written[i] = err == nil
+			tmps[i], err = renderDir(root, out, envs[i], t.Envs[envs[i]])
 		}
 		return err
 	})
+	changed := slices.ContainsFunc(tmps, func(t string) bool { return t != "" })
+	if err == nil && changed {
+		err = flushAll(out)
+	}
+	if err != nil {
+		return res, errors.Join(err, removeTemps(root, out, tmps))
+	}
+	olds := make([]string, len(envs)) // what holds the previous rendering after the swap
+	err = forEach(len(envs), func(i int) (err error) {
+		if tmps[i] != "" {
+			olds[i], err = swapIn(out, tmps[i], envs[i])
+			if err != nil {
+				olds[i] = tmps[i] // not swapped: the new rendering goes
+			}
+		}
+		return err
+	})
+	// The renames themselves must survive a power cut before the previous
+	// renderings are deleted.
+	if changed {
+		if serr := out.sync(); serr != nil {
+			err = errors.Join(err, fmt.Errorf("cannot flush %s to disk: %w", OutDir, serr))
+		}
+	}
+	for i, old := range olds {
+		if old == "" {
+			continue
+		}
+		if rerr := removeAll(filepath.Join(root, OutDir, old)); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("cannot remove %s (the previous %s, swapped out by this render): %v; delete it by hand", out.join(old), out.join(envs[i]), cause(rerr)))
+		}
+	}
 	if err != nil {
 		return res, err
+	}
+	written := make([]bool, len(envs))
+	for i := range envs {
+		written[i] = tmps[i] != ""
 	}
 	for i, env := range envs {
 		if written[i] {
@@ -312,13 +352,31 @@ func forEach(n int, f func(i int) error) error {
 // lock is held were left by a render that was killed.
 const tmpPrefix = ".lexgen-tmp-"
 
-// removeLeftovers deletes lexgen's temporary folders in out/. One it
-// cannot delete is an error now and at every later render, until a person
-// deletes it: nothing is ever left behind silently.
+// removeLeftovers deletes lexgen's temporary folders in out/, and repairs
+// a rename-based swap that a killed render left half done (swapByRename).
+// One it cannot delete is an error now and at every later render, until a
+// person deletes it: nothing is ever left behind silently.
 func removeLeftovers(root string, out *dir) error {
 	names, err := out.names()
 	if err != nil {
 		return err
+	}
+	for _, name := range names {
+		if !strings.HasPrefix(name, asidePrefix) {
+			continue
+		}
+		env := strings.TrimPrefix(name, asidePrefix)
+		if _, err := out.kind(env); errors.Is(err, fs.ErrNotExist) {
+			// Killed between the two renames: the previous rendering
+			// goes back into place.
+			if err := out.rename(name, env); err != nil {
+				return fmt.Errorf("cannot move %s, the previous %s that an earlier render left aside, back into place: %v; rename it by hand", out.join(name), out.join(env), cause(err))
+			}
+			continue
+		}
+		if err := removeAll(filepath.Join(root, OutDir, name)); err != nil {
+			return fmt.Errorf("cannot remove %s, a leftover of an earlier render: %v; delete it by hand", out.join(name), cause(err))
+		}
 	}
 	for _, name := range names {
 		if strings.HasPrefix(name, tmpPrefix) {
@@ -331,6 +389,21 @@ func removeLeftovers(root string, out *dir) error {
 	return nil
 }
 
+// removeTemps deletes the temporary folders of a render that failed
+// before swapping anything.
+func removeTemps(root string, out *dir, tmps []string) error {
+	var errs []error
+	for _, tmp := range tmps {
+		if tmp == "" {
+			continue
+		}
+		if err := removeAll(filepath.Join(root, OutDir, tmp)); err != nil {
+			errs = append(errs, fmt.Errorf("cannot remove %s: %v; delete it by hand", out.join(tmp), cause(err)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // cause is the reason of a file-system error, without the absolute path
 // that the message already names relative to the repository.
 func cause(err error) error {
@@ -341,58 +414,137 @@ func cause(err error) error {
 	return err
 }
 
-// replaceDir renders files into a temporary folder in out/ and swaps it
-// with out/<env> in one rename; the previous rendering, then in the
-// temporary folder, is deleted, and failing to delete it is an error.
-func replaceDir(root string, out *dir, env string, files []render.File) (err error) {
+// renderDir renders files into a new temporary folder in out/ and returns
+// its name. Where there is no syncAll, each file and folder is synced as it
+// is written.
+func renderDir(root string, out *dir, env string, files []render.File) (name string, err error) {
 	tmp, err := os.MkdirTemp(filepath.Join(root, OutDir), tmpPrefix+env+"-")
 	if err != nil {
-		return fmt.Errorf("cannot write into %s: %w", OutDir, err)
+		return "", fmt.Errorf("cannot write into %s: %w", OutDir, err)
 	}
-	tmpName := filepath.Base(tmp)
 	defer func() {
-		if rerr := removeAll(tmp); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("cannot remove %s (the previous %s, swapped out by this render): %v; delete it by hand", out.join(tmpName), out.join(env), cause(rerr)))
+		if err != nil {
+			err = errors.Join(err, removeAll(tmp))
 		}
 	}()
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+		return "", err
 	}
 	made := map[string]bool{tmp: true}
+	dirs := []string{tmp}
 	for _, f := range files {
 		p := filepath.Join(tmp, filepath.FromSlash(f.Path))
 		if dir := filepath.Dir(p); !made[dir] {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
+				return "", err
 			}
-			made[dir] = true
-		}
-		if err := os.WriteFile(p, f.Data, f.Perm()); err != nil {
-			return err
-		}
-		if f.Perm()&umask != 0 { // the umask took bits the file needs
-			if err := os.Chmod(p, f.Perm()); err != nil {
-				return err
+			for d := dir; !made[d]; d = filepath.Dir(d) {
+				made[d] = true
+				dirs = append(dirs, d)
 			}
 		}
+		if err := writeNew(p, f.Data, f.Perm()); err != nil {
+			return "", err
+		}
 	}
-	err = exchange(out.fd(), tmpName, env)
-	if errors.Is(err, unix.ENOENT) {
-		err = unix.Renameat(out.fd(), tmpName, out.fd(), env) // the first render of this environment
+	if syncEachFile {
+		for _, d := range dirs {
+			if err := syncPath(d); err != nil {
+				return "", err
+			}
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("cannot move the new %s into place: %w", out.join(env), err)
-	}
-	return nil
+	return filepath.Base(tmp), nil
 }
 
-// umask is the process's file mode creation mask, read once at start (it
-// can only be read by setting it).
-var umask = func() fs.FileMode {
-	m := unix.Umask(0)
-	unix.Umask(m)
-	return fs.FileMode(m)
-}()
+// writeNew writes a new file with the permission bits perm, whatever the
+// umask, synced to disk where there is no syncAll.
+func writeNew(p string, data []byte, perm fs.FileMode) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil && perm&umask != 0 { // the umask took bits the file needs
+		err = f.Chmod(perm)
+	}
+	if err == nil && syncEachFile {
+		err = syncFile(f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncPath flushes the folder p (one lexgen has just made) to disk;
+// Windows cannot (see dir.sync) and journals the folder instead.
+func syncPath(p string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return syncFile(f)
+}
+
+// swapIn puts the temporary folder tmp in place of out/<env> and returns
+// the name that now holds the previous rendering ("" when there was none).
+// Where the system swaps two names in one step (Linux, macOS), a reader
+// sees the old folder or the new one, never neither; elsewhere it is
+// swapByRename.
+func swapIn(out *dir, tmp, env string) (old string, err error) {
+	err = out.exchange(tmp, env)
+	switch {
+	case err == nil:
+		return tmp, nil
+	case errors.Is(err, fs.ErrNotExist):
+		// The first render of this environment.
+		if err := out.rename(tmp, env); err != nil {
+			return "", fmt.Errorf("cannot move the new %s into place: %w", out.join(env), err)
+		}
+		return "", nil
+	case errors.Is(err, errNoExchange):
+		return swapByRename(out, tmp, env)
+	default:
+		return "", fmt.Errorf("cannot move the new %s into place: %w", out.join(env), err)
+	}
+}
+
+// asidePrefix names the previous rendering while swapByRename moves the
+// new one into place: .lexgen-old-<env>.
+const asidePrefix = ".lexgen-old-"
+
+// swapByRename swaps with two renames where no call swaps two names (Windows,
+// the BSDs, a file system without renameat2's RENAME_EXCHANGE): out/<env>
+// is renamed to out/.lexgen-old-<env>, then the new folder to out/<env>.
+// Between the two, out/<env> is missing for an instant: a reader then finds
+// no folder, never a mix of old and new files. If lexgen is killed there,
+// the next lexgen that writes (which takes the same lock first) renames
+// .lexgen-old-<env> back (removeLeftovers): the old folder, whole. If the
+// second rename fails, the first is undone at once.
+func swapByRename(out *dir, tmp, env string) (old string, err error) {
+	aside := asidePrefix + env
+	if err := out.rename(env, aside); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			aside = "" // the first render of this environment
+		} else {
+			return "", fmt.Errorf("cannot move the previous %s aside: %w", out.join(env), err)
+		}
+	}
+	if err := out.rename(tmp, env); err != nil {
+		if aside != "" {
+			if uerr := out.rename(aside, env); uerr != nil {
+				err = errors.Join(err, fmt.Errorf("cannot move %s back to %s: %w; rename it by hand", out.join(aside), out.join(env), uerr))
+			}
+		}
+		return "", fmt.Errorf("cannot move the new %s into place: %w", out.join(env), err)
+	}
+	return aside, nil
+}
 
 // removeAtomically renames an entry of out/ out of sight before deleting
 // it, so it is either there whole or gone; failing to delete it is an error.
@@ -406,7 +558,7 @@ func removeAtomically(root string, out *dir, name string) (err error) {
 			err = errors.Join(err, fmt.Errorf("cannot remove %s (holding %s, of an environment that no longer exists): %v; delete it by hand", out.join(filepath.Base(tmp)), out.join(name), cause(rerr)))
 		}
 	}()
-	if err := unix.Renameat(out.fd(), name, out.fd(), filepath.Base(tmp)+"/"+name); err != nil {
+	if err := out.rename(name, filepath.Base(tmp)+"/"+name); err != nil {
 		return fmt.Errorf("cannot remove %s: %w", out.join(name), err)
 	}
 	return nil
@@ -439,23 +591,73 @@ func WriteFile(root, rel string, data []byte) error {
 		f.Close()
 		return err
 	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return unix.Renameat(d.fd(), filepath.Base(f.Name()), d.fd(), path.Base(rel))
+	if err := d.rename(filepath.Base(f.Name()), path.Base(rel)); err != nil {
+		return err
+	}
+	return d.sync()
+}
+
+// ErrExist is CreateFile's error when the file is already there.
+var ErrExist = fs.ErrExist
+
+// CreateFile writes rel (a slash path under root), mode 0644, only if
+// nothing is there yet: the data goes to a temporary file that is then
+// hard-linked to rel, which fails if rel exists (a link never replaces), so
+// a file created meanwhile is never overwritten and rel never holds part
+// of data. As for WriteFile, no folder on the way may be a symlink.
+func CreateFile(root, rel string, data []byte) error {
+	d, err := openDir(root, path.Dir(rel), true)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	f, err := os.CreateTemp(filepath.Join(root, filepath.FromSlash(path.Dir(rel))), ".lexgen-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	err = d.link(filepath.Base(f.Name()), path.Base(rel))
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists: %w", rel, ErrExist)
+	}
+	if err != nil {
+		return err
+	}
+	return d.sync()
 }
 
 // lock takes an exclusive lock on out/.lexgen.lock, waiting for another
-// render to finish.
+// render to finish (flock on Unix, LockFileEx on Windows: lock_*.go).
 func lock(out *dir) (func(), error) {
-	fd, err := unix.Openat(out.fd(), ".lexgen.lock", unix.O_CREAT|unix.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o644)
+	f, err := out.openLock(".lexgen.lock")
 	if err != nil {
-		return nil, out.explain(".lexgen.lock", "create", err)
+		return nil, err
 	}
-	f := os.NewFile(uintptr(fd), out.join(".lexgen.lock"))
-	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
+	if err := lockFile(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("cannot lock %s: %w", f.Name(), err)
+		return nil, fmt.Errorf("cannot lock %s: %w", out.join(".lexgen.lock"), err)
 	}
 	return func() { f.Close() }, nil
 }
@@ -468,6 +670,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// flushAll is syncAll; tests replace it to see what is on disk when it runs.
+var flushAll = syncAll
 
 // removeAll is os.RemoveAll; tests replace it to make a removal fail.
 var removeAll = os.RemoveAll

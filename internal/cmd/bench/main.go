@@ -12,6 +12,8 @@
 // with the peak RSS and CPU use of each and the time per environment.
 //
 //	go run ./internal/cmd/bench -lexgen BIN -cue BIN [-n 1,10,100,1000] [-runs 3]
+//go:build unix
+
 package main
 
 import (
