@@ -1,4 +1,4 @@
-package modelgen
+package modelgen_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lexecon/lexgen/internal/model/modelgen"
 	"github.com/lexecon/lexgen/internal/model/modeltest"
 )
 
@@ -16,16 +17,16 @@ const root = "../../.."
 // TestModelIsFresh fails when the schema and internal/model/model_gen.go
 // disagree: someone changed one without regenerating the other.
 func TestModelIsFresh(t *testing.T) {
-	want, err := Generate(root)
+	want, err := modelgen.Generate(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(filepath.Join(root, Output))
+	got, err := os.ReadFile(filepath.Join(root, modelgen.Output))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s is stale: run go generate ./...\n%s", Output, cmp.Diff(string(got), string(want)))
+		t.Errorf("%s is stale: run go generate ./...\n%s", modelgen.Output, cmp.Diff(string(got), string(want)))
 	}
 }
 
@@ -43,11 +44,11 @@ func TestNewFieldReachesTheModel(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "schema", "trial.cue"), []byte(extra), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	src, err := Generate(dir)
+	src, err := modelgen.Generate(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := os.ReadFile(filepath.Join(root, Output))
+	fresh, err := os.ReadFile(filepath.Join(root, modelgen.Output))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestTwoStructsOneName(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "schema", "trial.cue"), []byte(extra), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Generate(dir)
+	_, err := modelgen.Generate(dir)
 	if err == nil || !strings.Contains(err.Error(), "two different structs are both named Quantities") {
 		t.Fatalf("got %v, want an error about the name Quantities", err)
 	}
@@ -91,8 +92,8 @@ func TestGoName(t *testing.T) {
 		"diskSizeGiB":              "DiskSizeGiB",
 		"name":                     "Name",
 	} {
-		if got := GoName(in); got != want {
-			t.Errorf("GoName(%q) = %q, want %q", in, got, want)
+		if got := modelgen.GoName(in); got != want {
+			t.Errorf("modelgen.GoName(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -14,23 +15,21 @@ import (
 	"github.com/lexecon/lexgen/internal/model"
 )
 
-// The schema's choices (schema/*.cue); a test that renders every random
-// environment through CUE keeps this list honest.
+// Lists the schema holds as patterns, not as sets of values; the rest of
+// the generator's choices come from the schema itself (SchemaChoices), and
+// TestNoListTheSchemaHolds keeps it that way.
 var (
-	instanceTypes = []string{"t3.small", "t3.medium", "t3.large", "t3.xlarge", "m6i.large", "m6i.xlarge", "m7i.large", "m7i.xlarge", "c6i.large", "c6i.xlarge"}
-	dbClasses     = []string{"db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large", "db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.m6i.large", "db.m7g.large", "db.r6i.large"}
-	regions       = []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-central-1", "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1"}
-	k8sVersions   = []string{"1.32", "1.33", "1.34", "1.35"}
-	pgVersions    = []string{"15", "16", "17"}
-	logLevels     = []string{"debug", "info", "warning", "error"}
-	monitoring    = []int{0, 1, 5, 10, 15, 30, 60}
-	days          = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-	logTypes      = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+	// days are the day names of an RDS maintenance window (a pattern in
+	// #Database.maintenanceWindow).
+	days = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 	// nodeTypes are the types whose one node holds the whole platform
 	// (internal/check counts it) with room for the app; smaller types
-	// need more nodes than the generator's sizes promise.
-	nodeTypes    = []string{"t3.xlarge", "m6i.xlarge", "m7i.xlarge", "c6i.xlarge"}
-	logRetention = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+	// need more nodes than the generator's sizes promise. Each is one of
+	// #InstanceTypes (the test checks).
+	nodeTypes = []string{"t3.xlarge", "m6i.xlarge", "m7i.xlarge", "c6i.xlarge"}
+	// timeZones are examples of the IANA names #NodeGroup.schedule.timeZone
+	// allows (a pattern).
+	timeZones = []string{"UTC", "Europe/Berlin", "America/New_York"}
 )
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.Intn(len(xs))] }
@@ -70,8 +69,9 @@ func maintenanceWindow(day, hour int) string {
 // Random returns an environment named name that satisfies the schema; about
 // a third are production-tier, with the production policies met.
 func Random(r *rand.Rand, name string) *model.Environment {
+	c := SchemaChoices()
 	prod := r.Intn(3) == 0
-	region := pick(r, regions)
+	region := pick(r, c.Regions)
 	desired := between(r, 1, 10)
 	minNodes := between(r, 1, desired)
 	if prod {
@@ -95,25 +95,25 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			NodeSubnets: subnets(r, region), DatabaseSubnets: subnets(r, region),
 		},
 		Cluster: model.Cluster{
-			KubernetesVersion: pick(r, k8sVersions), EndpointPublicAccess: r.Intn(2) == 0,
+			KubernetesVersion: pick(r, c.KubernetesVersions), EndpointPublicAccess: r.Intn(2) == 0,
 			PublicAccessCIDRs: []string{fmt.Sprintf("%d.%d.%d.0/24", between(r, 1, 223), r.Intn(256), r.Intn(256))},
-			LogTypes:          logTypes[:between(r, 0, len(logTypes))],
+			LogTypes:          c.LogTypes[:between(r, 0, len(c.LogTypes))],
 			Admins:            []string{},
-			LogRetentionDays:  pick(r, logRetention),
+			LogRetentionDays:  pick(r, c.LogRetentionDays),
 			Nodes: model.NodeGroup{
 				InstanceType: pick(r, nodeTypes), Desired: desired, Min: minNodes, Max: maxNodes,
 				DiskSizeGiB: between(r, 20, 200), CapacityType: "ON_DEMAND", SpotInstanceTypes: []string{},
 			},
 		},
 		Database: model.Database{
-			EngineVersion: pick(r, pgVersions), InstanceClass: pick(r, dbClasses),
+			EngineVersion: pick(r, c.EngineVersions), InstanceClass: pick(r, c.DBInstanceClasses),
 			AllocatedStorageGiB: between(r, 20, 500), MultiAZ: prod || r.Intn(2) == 0,
 			BackupRetentionDays: retention,
 			BackupWindow:        fmt.Sprintf("%02d:00-%02d:00", hour, hour+1),
 			MaintenanceWindow:   maintenanceWindow(r.Intn(7), hour),
 			DeletionProtection:  prod || r.Intn(2) == 0, StorageEncrypted: true, ForceTLS: true,
 			FinalSnapshot: prod || r.Intn(2) == 0, CopyTagsToSnapshot: r.Intn(4) != 0,
-			MonitoringIntervalSeconds: pick(r, monitoring), LogRetentionDays: pick(r, logRetention), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
+			MonitoringIntervalSeconds: pick(r, c.MonitoringSeconds), LogRetentionDays: pick(r, c.LogRetentionDays), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
 		},
 		App: model.App{
 			Image: model.Image{Repository: "ghcr.io/lexecon/lexecon", Tag: fmt.Sprintf("%d.%d.%d", r.Intn(5), r.Intn(20), r.Intn(20))},
@@ -126,7 +126,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 				Limits:   model.Quantities{CPU: fmt.Sprint(between(r, 1, 4)), Memory: fmt.Sprintf("%dGi", between(r, 1, 4))},
 			},
 			HealthPath: "/health", MetricsEnabled: r.Intn(4) != 0, MetricsPath: "/metrics", MonitoringNamespace: "monitoring",
-			Env: map[string]string{}, LogLevel: pick(r, logLevels), RunAsUser: int64(between(r, 1000, 65000)),
+			Env: map[string]string{}, LogLevel: pick(r, c.LogLevels), RunAsUser: int64(between(r, 1000, 65000)),
 		},
 		Secrets: model.Secrets{APIKeys: []string{"LEXECON_API_KEY"}, RefreshInterval: fmt.Sprintf("%dm", between(r, 1, 120))},
 		Delivery: model.Delivery{
@@ -147,7 +147,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 	// The seed's cost and recovery options, each on now and then.
 	if !prod && r.Intn(3) == 0 {
 		e.Cluster.Nodes.CapacityType = "SPOT"
-		e.Cluster.Nodes.SpotInstanceTypes = []string{pick(r, instanceTypes)}
+		e.Cluster.Nodes.SpotInstanceTypes = []string{pick(r, c.InstanceTypes)}
 		if e.Cluster.Nodes.SpotInstanceTypes[0] == e.Cluster.Nodes.InstanceType {
 			e.Cluster.Nodes.SpotInstanceTypes = []string{}
 		}
@@ -161,7 +161,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 	}
 	if night < minNodes && r.Intn(3) == 0 {
 		e.Cluster.Nodes.Schedule = &model.Schedule{
-			TimeZone: pick(r, []string{"UTC", "Europe/Berlin", "America/New_York"}), Days: pick(r, []string{"MON-FRI", "MON-SUN"}),
+			TimeZone: pick(r, timeZones), Days: pick(r, c.ScheduleDays),
 			DownAt: fmt.Sprintf("%02d:00", between(r, 18, 23)), UpAt: fmt.Sprintf("%02d:30", between(r, 5, 8)), NightSize: night,
 		}
 	}
@@ -180,7 +180,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 		e.Database.MaxAllocatedStorageGiB = e.Database.AllocatedStorageGiB + between(r, 1, 1000)
 	}
 	if r.Intn(3) == 0 {
-		dest := pick(r, regions)
+		dest := pick(r, c.Regions)
 		if dest != region {
 			e.Database.BackupReplication = &model.BackupReplication{Region: dest, RetentionDays: between(r, 1, 35)}
 		}
@@ -191,25 +191,12 @@ func Random(r *rand.Rand, name string) *model.Environment {
 	return e
 }
 
-// DefaultPlatform is schema/platform.cue's defaults; a test that renders
-// random environments through CUE keeps it honest.
+// DefaultPlatform is schema/platform.cue's defaults.
 func DefaultPlatform() model.Platform {
-	return model.Platform{
-		Addons: model.Addons{
-			VPCCNI:  model.VPCCNI{Version: "v1.20.4-eksbuild.1", NetworkPolicy: true},
-			CoreDNS: "v1.12.4-eksbuild.1", KubeProxy: "v1.34.1-eksbuild.2",
-			PodIdentityAgent: "v1.3.8-eksbuild.2", MetricsServer: "v0.8.0-eksbuild.5",
-		},
-		ExternalSecrets: model.Chart{Repo: "https://charts.external-secrets.io", Name: "external-secrets", Version: "0.16.2"},
-		Reloader:        model.Chart{Repo: "https://stakater.github.io/stakater-charts", Name: "reloader", Version: "2.2.17"},
-		Prometheus: model.Prometheus{
-			Install:              true,
-			Chart:                model.Chart{Repo: "https://prometheus-community.github.io/helm-charts", Name: "kube-prometheus-stack", Version: "77.11.1"},
-			ServiceMonitorLabels: map[string]string{"release": "kube-prometheus-stack"},
-		},
-		ClusterAutoscaler: model.Chart{Repo: "https://kubernetes.github.io/autoscaler", Name: "cluster-autoscaler", Version: "9.50.1"},
-		ArgoCD:            model.Chart{Repo: "https://argoproj.github.io/argo-helm", Name: "argo-cd", Version: "8.2.5"},
-	}
+	p := SchemaChoices().Platform
+	// The maps are shared by every caller: copy them.
+	p.Prometheus.ServiceMonitorLabels = maps.Clone(p.Prometheus.ServiceMonitorLabels)
+	return p
 }
 
 // Prices is a price table for tests: every type and class the generator
@@ -222,11 +209,11 @@ func Prices() *model.Prices {
 		RDSBackupPerGBMonth: 0.095, SecretPerMonth: 0.4, KMSKeyPerMonth: 1,
 		SpotDiscount: 0.6, CrossRegionTransferPerGB: 0.02,
 	}
-	for i, t := range instanceTypes {
+	for i, t := range SchemaChoices().InstanceTypes {
 		p.EC2[t] = 0.02 * float64(i+1)
 		p.EC2Capacity[t] = model.Capacity{VCPU: 64, MemoryGiB: 256, MaxPods: 110}
 	}
-	for i, c := range dbClasses {
+	for i, c := range SchemaChoices().DBInstanceClasses {
 		p.RDS[c] = 0.015 * float64(i+1)
 	}
 	return p
