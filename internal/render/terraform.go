@@ -2,8 +2,10 @@ package render
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
@@ -22,6 +24,9 @@ type variable struct {
 	typ         cty.Type
 	description string
 	value       func(e *model.Environment) cty.Value
+	// path is the model field the variable carries unchanged, if it is one
+	// (field); the other rows compute their value.
+	path string
 }
 
 func str(s string) cty.Value { return cty.StringVal(s) }
@@ -58,75 +63,139 @@ func tags(e *model.Environment) cty.Value {
 	return cty.MapVal(m)
 }
 
+// field is a variable that is one field of the model, named by its path in
+// the schema (cluster.nodes.desired): its type and value follow from the
+// field's Go type, so a row cannot read one field and declare another's
+// type. An optional field the environment leaves out is null.
+func field(name, path, description string) variable {
+	index, typ, optional := modelField(path)
+	return variable{name: name, typ: typ, description: description, path: path, value: func(e *model.Environment) cty.Value {
+		f := reflect.ValueOf(e).Elem().FieldByIndex(index)
+		if optional && f.IsZero() {
+			return cty.NullVal(typ)
+		}
+		switch typ {
+		case cty.String:
+			return str(f.String())
+		case cty.Number:
+			return cty.NumberIntVal(f.Int())
+		case cty.Bool:
+			return cty.BoolVal(f.Bool())
+		}
+		return strList(f.Interface().([]string))
+	}}
+}
+
+// modelField finds the field at a schema path in model.Environment by its
+// JSON names; a path that names no field, or a field of a type Terraform
+// gets no other way, stops the program at start-up (every test catches it).
+func modelField(path string) (index []int, typ cty.Type, optional bool) {
+	t := reflect.TypeFor[model.Environment]()
+	for _, name := range strings.Split(path, ".") {
+		f, ok := fieldByJSONName(t, name)
+		if !ok {
+			panic(fmt.Sprintf("render: the model has no field %s (in %s)", name, path))
+		}
+		index = append(index, f.Index...)
+		_, optional = strings.CutSuffix(f.Tag.Get("json"), ",omitempty")
+		t = f.Type
+	}
+	switch {
+	case t.Kind() == reflect.String:
+		return index, cty.String, optional
+	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
+		return index, cty.Number, optional
+	case t.Kind() == reflect.Bool:
+		return index, cty.Bool, optional
+	case t == reflect.TypeFor[[]string]():
+		return index, cty.List(cty.String), optional
+	}
+	panic(fmt.Sprintf("render: %s is a %s, which a one-field variable cannot carry: write the row by hand", path, t))
+}
+
+func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	if t.Kind() != reflect.Struct {
+		return reflect.StructField{}, false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// computed is a variable whose value the renderer computes from the model
+// (a name, a list of IDs, an object).
+func computed(name string, typ cty.Type, description string, value func(e *model.Environment) cty.Value) variable {
+	return variable{name: name, typ: typ, description: description, value: value}
+}
+
 // variables lists the module's inputs in the order they appear in both files.
 var variables = []variable{
-	{"environment", cty.String, "Name of the environment (staging, production, ...).", func(e *model.Environment) cty.Value { return str(e.Name) }},
-	{"tier", cty.String, "production or non-production; production-tier resources keep a final snapshot on destroy.", func(e *model.Environment) cty.Value { return str(e.Tier) }},
-	{"service", cty.String, "Name of the service, the prefix of every resource name.", func(e *model.Environment) cty.Value { return str(e.Service) }},
-	{"aws_account_id", cty.String, "AWS account the environment lives in; the provider refuses any other.", func(e *model.Environment) cty.Value { return str(e.AWS.AccountID) }},
-	{"aws_region", cty.String, "AWS region of every resource.", func(e *model.Environment) cty.Value { return str(e.AWS.Region) }},
-	{"vpc_id", cty.String, "Existing VPC the cluster and the database run in.", func(e *model.Environment) cty.Value { return str(e.AWS.VPCID) }},
-	{"subnet_ids", cty.List(cty.String), "Subnets of the EKS control plane and nodes, in at least two availability zones.", func(e *model.Environment) cty.Value { return subnetIDs(e.AWS.NodeSubnets) }},
-	{"db_subnet_ids", cty.List(cty.String), "Subnets of the RDS subnet group, in at least two availability zones.", func(e *model.Environment) cty.Value { return subnetIDs(e.AWS.DatabaseSubnets) }},
+	field("environment", "name", "Name of the environment (staging, production, ...)."),
+	field("tier", "tier", "production or non-production; production-tier resources keep a final snapshot on destroy."),
+	field("service", "service", "Name of the service, the prefix of every resource name."),
+	field("aws_account_id", "aws.accountId", "AWS account the environment lives in; the provider refuses any other."),
+	field("aws_region", "aws.region", "AWS region of every resource."),
+	field("vpc_id", "aws.vpcId", "Existing VPC the cluster and the database run in."),
+	computed("subnet_ids", cty.List(cty.String), "Subnets of the EKS control plane and nodes, in at least two availability zones.", func(e *model.Environment) cty.Value { return subnetIDs(e.AWS.NodeSubnets) }),
+	computed("db_subnet_ids", cty.List(cty.String), "Subnets of the RDS subnet group, in at least two availability zones.", func(e *model.Environment) cty.Value { return subnetIDs(e.AWS.DatabaseSubnets) }),
 
-	{"cluster_name", cty.String, "Name of the EKS cluster.", func(e *model.Environment) cty.Value { return str(e.ClusterName()) }},
-	{"kubernetes_version", cty.String, "EKS Kubernetes minor version.", func(e *model.Environment) cty.Value { return str(e.Cluster.KubernetesVersion) }},
-	{"cluster_endpoint_public_access", cty.Bool, "Whether the EKS API is reachable from outside the VPC (it always is from inside).", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Cluster.EndpointPublicAccess) }},
-	{"cluster_public_access_cidrs", cty.List(cty.String), "CIDR blocks allowed to reach the public EKS API endpoint.", func(e *model.Environment) cty.Value { return strList(e.Cluster.PublicAccessCIDRs) }},
-	{"cluster_log_types", cty.List(cty.String), "EKS control-plane log types sent to CloudWatch.", func(e *model.Environment) cty.Value { return strList(e.Cluster.LogTypes) }},
-	{"cluster_log_retention_days", cty.Number, "Days CloudWatch keeps the control-plane logs.", func(e *model.Environment) cty.Value { return num(e.Cluster.LogRetentionDays) }},
-	{"cluster_admin_arns", cty.List(cty.String), "IAM roles and users given cluster-admin through EKS access entries.", func(e *model.Environment) cty.Value { return strList(e.Cluster.Admins) }},
-	{"node_instance_types", cty.List(cty.String), "EC2 instance types of the managed node group: one on demand; for spot, the ones it may draw from.", nodeInstanceTypes},
-	{"node_capacity_type", cty.String, "ON_DEMAND or SPOT.", func(e *model.Environment) cty.Value { return str(e.Cluster.Nodes.CapacityType) }},
-	{"node_schedule", scheduleType, "Night-time scale-down of the node group's autoscaling group, or null.", nodeSchedule},
-	{"node_desired_size", cty.Number, "Number of nodes the group starts with.", func(e *model.Environment) cty.Value { return num(e.Cluster.Nodes.Desired) }},
-	{"node_min_size", cty.Number, "Fewest nodes the group scales down to.", func(e *model.Environment) cty.Value { return num(e.Cluster.Nodes.Min) }},
-	{"node_max_size", cty.Number, "Most nodes the group scales up to.", func(e *model.Environment) cty.Value { return num(e.Cluster.Nodes.Max) }},
-	{"node_disk_size", cty.Number, "Root volume of each node, in GiB.", func(e *model.Environment) cty.Value { return num(e.Cluster.Nodes.DiskSizeGiB) }},
+	computed("cluster_name", cty.String, "Name of the EKS cluster.", func(e *model.Environment) cty.Value { return str(e.ClusterName()) }),
+	field("kubernetes_version", "cluster.kubernetesVersion", "EKS Kubernetes minor version."),
+	field("cluster_endpoint_public_access", "cluster.endpointPublicAccess", "Whether the EKS API is reachable from outside the VPC (it always is from inside)."),
+	field("cluster_public_access_cidrs", "cluster.publicAccessCidrs", "CIDR blocks allowed to reach the public EKS API endpoint."),
+	field("cluster_log_types", "cluster.logTypes", "EKS control-plane log types sent to CloudWatch."),
+	field("cluster_log_retention_days", "cluster.logRetentionDays", "Days CloudWatch keeps the control-plane logs."),
+	field("cluster_admin_arns", "cluster.admins", "IAM roles and users given cluster-admin through EKS access entries."),
+	computed("node_instance_types", cty.List(cty.String), "EC2 instance types of the managed node group: one on demand; for spot, the ones it may draw from.", nodeInstanceTypes),
+	field("node_capacity_type", "cluster.nodes.capacityType", "ON_DEMAND or SPOT."),
+	computed("node_schedule", scheduleType, "Night-time scale-down of the node group's autoscaling group, or null.", nodeSchedule),
+	field("node_desired_size", "cluster.nodes.desired", "Number of nodes the group starts with."),
+	field("node_min_size", "cluster.nodes.min", "Fewest nodes the group scales down to."),
+	field("node_max_size", "cluster.nodes.max", "Most nodes the group scales up to."),
+	field("node_disk_size", "cluster.nodes.diskSizeGiB", "Root volume of each node, in GiB."),
 
-	{"db_identifier", cty.String, "RDS instance identifier.", func(e *model.Environment) cty.Value { return str(e.DBIdentifier()) }},
-	{"db_engine_version", cty.String, "PostgreSQL major version.", func(e *model.Environment) cty.Value { return str(e.Database.EngineVersion) }},
-	{"db_instance_class", cty.String, "RDS instance class.", func(e *model.Environment) cty.Value { return str(e.Database.InstanceClass) }},
-	{"db_allocated_storage", cty.Number, "gp3 storage of the database, in GiB.", func(e *model.Environment) cty.Value { return num(e.Database.AllocatedStorageGiB) }},
-	{"db_multi_az", cty.Bool, "Whether RDS keeps a synchronous standby in another availability zone.", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Database.MultiAZ) }},
-	{"db_backup_retention_period", cty.Number, "Days automated backups are kept (1-35).", func(e *model.Environment) cty.Value { return num(e.Database.BackupRetentionDays) }},
-	{"db_backup_window", cty.String, "Daily backup window, UTC.", func(e *model.Environment) cty.Value { return str(e.Database.BackupWindow) }},
-	{"db_maintenance_window", cty.String, "Weekly maintenance window, UTC.", func(e *model.Environment) cty.Value { return str(e.Database.MaintenanceWindow) }},
-	{"db_deletion_protection", cty.Bool, "Whether RDS refuses to delete the database.", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Database.DeletionProtection) }},
-	{"db_max_allocated_storage", cty.Number, "Storage autoscaling up to this many GiB; 0 turns it off.", func(e *model.Environment) cty.Value { return num(e.Database.MaxAllocatedStorageGiB) }},
-	{"db_final_snapshot_identifier", cty.String, "Name of the snapshot kept when the database is destroyed, or null for none.", func(e *model.Environment) cty.Value {
+	computed("db_identifier", cty.String, "RDS instance identifier.", func(e *model.Environment) cty.Value { return str(e.DBIdentifier()) }),
+	field("db_engine_version", "database.engineVersion", "PostgreSQL major version."),
+	field("db_instance_class", "database.instanceClass", "RDS instance class."),
+	field("db_allocated_storage", "database.allocatedStorageGiB", "gp3 storage of the database, in GiB."),
+	field("db_multi_az", "database.multiAZ", "Whether RDS keeps a synchronous standby in another availability zone."),
+	field("db_backup_retention_period", "database.backupRetentionDays", "Days automated backups are kept (1-35)."),
+	field("db_backup_window", "database.backupWindow", "Daily backup window, UTC."),
+	field("db_maintenance_window", "database.maintenanceWindow", "Weekly maintenance window, UTC."),
+	field("db_deletion_protection", "database.deletionProtection", "Whether RDS refuses to delete the database."),
+	field("db_max_allocated_storage", "database.maxAllocatedStorageGiB", "Storage autoscaling up to this many GiB; 0 turns it off."),
+	computed("db_final_snapshot_identifier", cty.String, "Name of the snapshot kept when the database is destroyed, or null for none.", func(e *model.Environment) cty.Value {
 		if !e.Database.FinalSnapshot {
 			return cty.NullVal(cty.String)
 		}
 		return str(e.FinalSnapshotID())
-	}},
-	{"db_copy_tags_to_snapshot", cty.Bool, "Whether snapshots carry the database's tags.", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Database.CopyTagsToSnapshot) }},
-	{"db_backup_replication", replicationType, "Cross-region replication of the automated backups, or null.", backupReplication},
-	{"db_snapshot_identifier", cty.String, "Snapshot to create the database from, or null for an empty one.", func(e *model.Environment) cty.Value {
-		if e.Database.RestoreFromSnapshot == "" {
-			return cty.NullVal(cty.String)
-		}
-		return str(e.Database.RestoreFromSnapshot)
-	}},
-	{"db_monitoring_interval", cty.Number, "Seconds between Enhanced Monitoring samples; 0 turns it off.", func(e *model.Environment) cty.Value { return num(e.Database.MonitoringIntervalSeconds) }},
-	{"db_log_retention_days", cty.Number, "Days CloudWatch keeps the PostgreSQL and upgrade logs.", func(e *model.Environment) cty.Value { return num(e.Database.LogRetentionDays) }},
-	{"db_name", cty.String, "Name of the application database.", func(e *model.Environment) cty.Value { return str(e.Database.DatabaseName) }},
-	{"db_username", cty.String, "Master user name; RDS creates and rotates its password in Secrets Manager.", func(e *model.Environment) cty.Value { return str(e.Database.Username) }},
-	{"db_port", cty.Number, "Port PostgreSQL listens on.", func(e *model.Environment) cty.Value { return num(e.Database.Port) }},
+	}),
+	field("db_copy_tags_to_snapshot", "database.copyTagsToSnapshot", "Whether snapshots carry the database's tags."),
+	computed("db_backup_replication", replicationType, "Cross-region replication of the automated backups, or null.", backupReplication),
+	field("db_snapshot_identifier", "database.restoreFromSnapshot", "Snapshot to create the database from, or null for an empty one."),
+	field("db_monitoring_interval", "database.monitoringIntervalSeconds", "Seconds between Enhanced Monitoring samples; 0 turns it off."),
+	field("db_log_retention_days", "database.logRetentionDays", "Days CloudWatch keeps the PostgreSQL and upgrade logs."),
+	field("db_name", "database.databaseName", "Name of the application database."),
+	field("db_username", "database.username", "Master user name; RDS creates and rotates its password in Secrets Manager."),
+	field("db_port", "database.port", "Port PostgreSQL listens on."),
 
-	{"app_secret_name", cty.String, "Secrets Manager secret holding the application's API keys (values are put there by operators).", func(e *model.Environment) cty.Value { return str(e.AppSecretID()) }},
-	{"app_secret_keys", cty.List(cty.String), "Keys of the application secret.", func(e *model.Environment) cty.Value { return strList(e.Secrets.APIKeys) }},
-	{"database_secret_name", cty.String, "Secrets Manager secret holding the database connection details.", func(e *model.Environment) cty.Value { return str(e.DatabaseSecretID()) }},
-	{"k8s_namespace", cty.String, "Kubernetes namespace of the application.", func(e *model.Environment) cty.Value { return str(e.Namespace()) }},
-	{"external_secrets_service_account", cty.String, "Service account of External Secrets in that namespace, the only principal the role trusts.", func(e *model.Environment) cty.Value { return str(e.ExternalSecretsServiceAccount()) }},
-	{"external_secrets_role_name", cty.String, "IAM role External Secrets assumes to read this environment's secrets.", func(e *model.Environment) cty.Value { return str(e.ExternalSecretsRoleName()) }},
-	{"eks_addon_versions", cty.Map(cty.String), "EKS managed add-ons (vpc-cni, coredns, kube-proxy, eks-pod-identity-agent, metrics-server) and the version of each.", addonVersions},
-	{"vpc_cni_network_policy", cty.Bool, "Whether the VPC CNI's network policy agent enforces NetworkPolicies (enableNetworkPolicy).", func(e *model.Environment) cty.Value { return cty.BoolVal(e.Platform.Addons.VPCCNI.NetworkPolicy) }},
-	{"cluster_autoscaler_role_name", cty.String, "IAM role the Cluster Autoscaler assumes through the cluster's OIDC provider.", func(e *model.Environment) cty.Value { return str(e.ClusterAutoscalerRoleName()) }},
-	{"cluster_autoscaler_service_account", cty.String, "Namespace and name (namespace:name) of the Cluster Autoscaler's service account, the only principal its role trusts.", func(e *model.Environment) cty.Value {
+	computed("app_secret_name", cty.String, "Secrets Manager secret holding the application's API keys (values are put there by operators).", func(e *model.Environment) cty.Value { return str(e.AppSecretID()) }),
+	field("app_secret_keys", "secrets.apiKeys", "Keys of the application secret."),
+	computed("database_secret_name", cty.String, "Secrets Manager secret holding the database connection details.", func(e *model.Environment) cty.Value { return str(e.DatabaseSecretID()) }),
+	computed("k8s_namespace", cty.String, "Kubernetes namespace of the application.", func(e *model.Environment) cty.Value { return str(e.Namespace()) }),
+	computed("external_secrets_service_account", cty.String, "Service account of External Secrets in that namespace, the only principal the role trusts.", func(e *model.Environment) cty.Value { return str(e.ExternalSecretsServiceAccount()) }),
+	computed("external_secrets_role_name", cty.String, "IAM role External Secrets assumes to read this environment's secrets.", func(e *model.Environment) cty.Value { return str(e.ExternalSecretsRoleName()) }),
+	computed("eks_addon_versions", cty.Map(cty.String), "EKS managed add-ons (vpc-cni, coredns, kube-proxy, eks-pod-identity-agent, metrics-server) and the version of each.", addonVersions),
+	field("vpc_cni_network_policy", "platform.addons.vpcCni.networkPolicy", "Whether the VPC CNI's network policy agent enforces NetworkPolicies (enableNetworkPolicy)."),
+	computed("cluster_autoscaler_role_name", cty.String, "IAM role the Cluster Autoscaler assumes through the cluster's OIDC provider.", func(e *model.Environment) cty.Value { return str(e.ClusterAutoscalerRoleName()) }),
+	computed("cluster_autoscaler_service_account", cty.String, "Namespace and name (namespace:name) of the Cluster Autoscaler's service account, the only principal its role trusts.", func(e *model.Environment) cty.Value {
 		return str(model.ClusterAutoscalerNamespace + ":" + model.ClusterAutoscalerServiceAccount)
-	}},
-	{"tags", cty.Map(cty.String), "Tags on every resource.", tags},
+	}),
+	computed("tags", cty.Map(cty.String), "Tags on every resource.", tags),
 }
 
 var (
