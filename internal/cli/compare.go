@@ -6,15 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lexecon/lexgen/internal/cost"
-	"github.com/lexecon/lexgen/internal/delta"
+	"github.com/lexecon/lexgen/internal/engine"
 )
-
-type costDelta struct {
-	A     float64 `json:"a"`
-	B     float64 `json:"b"`
-	Delta float64 `json:"delta"`
-}
 
 func newCompare(g *globals) *cobra.Command {
 	var format string
@@ -41,29 +34,15 @@ func newCompare(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, b := l.envs[0], l.envs[1]
-			fields, err := delta.Fields(a, b, "name")
+			cmp, err := engine.Compare(l.Envs[0], l.Envs[1])
 			if err != nil {
 				return failed("%v", err)
 			}
-			ca, err := cost.Of(a, a.Prices)
-			if err != nil {
-				return failed("%v", err)
-			}
-			cb, err := cost.Of(b, b.Prices)
-			if err != nil {
-				return failed("%v", err)
-			}
-			cd := costDelta{A: ca.Total, B: cb.Total, Delta: cost.Cents(cb.Total - ca.Total)}
 			if format == "json" {
-				return g.writeJSON(struct {
-					A           string        `json:"a"`
-					B           string        `json:"b"`
-					Differences []delta.Field `json:"differences"`
-					Cost        costDelta     `json:"monthlyCost"`
-				}{a.Name, b.Name, fields, cd})
+				return g.writeJSON(cmp)
 			}
-			fmt.Fprintf(g.stdout, "%s -> %s: %s differ; monthly cost $%.2f -> $%.2f (%+.2f)\n", a.Name, b.Name, plural(len(fields), "field"), cd.A, cd.B, cd.Delta)
+			fields, cd := cmp.Differences, cmp.Cost
+			fmt.Fprintf(g.stdout, "%s -> %s: %s differ; monthly cost $%.2f -> $%.2f (%+.2f)\n", cmp.A, cmp.B, plural(len(fields), "field"), cd.A, cd.B, cd.Delta)
 			tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 			area := ""
 			for _, f := range fields {

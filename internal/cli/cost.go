@@ -33,7 +33,7 @@ each line, and a total, beside the expectedMonthlyCost the environment states.`,
 				return err
 			}
 			var all []cost.Estimate
-			for _, e := range l.envs {
+			for _, e := range l.Envs {
 				est, err := cost.Of(e, e.Prices)
 				if err != nil {
 					return failed("%s: %v", e.Name, err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lexecon/lexgen/internal/engine"
 	"github.com/lexecon/lexgen/internal/load"
 	"github.com/lexecon/lexgen/internal/output"
 )
@@ -51,7 +52,7 @@ examples in that region instead of copying them: a region-specific copy.`,
 			if err != nil {
 				return failed("%v", err)
 			}
-			if _, errs, _ := g.loadChecked(withNew, []string{name}); len(errs) > 0 {
+			if _, errs, _ := engine.Check(withNew, []string{name}); len(errs) > 0 {
 				fmt.Fprintln(g.stderr, errs.Error())
 				return failed("the new environment would not be valid (%s); nothing written", plural(len(errs), "error"))
 			}

@@ -1,68 +1,15 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
-	"sync"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lexecon/lexgen/internal/engine"
 	"github.com/lexecon/lexgen/internal/load"
-	"github.com/lexecon/lexgen/internal/model"
 	"github.com/lexecon/lexgen/internal/output"
-	"github.com/lexecon/lexgen/internal/render"
 )
-
-type loaded struct {
-	repo     *load.Repo
-	envs     []*model.Environment
-	warnings int
-}
-
-// tree renders every loaded environment, in parallel (the renderers are
-// pure functions of their environment), and the shared files.
-func (l *loaded) tree(complete bool) (output.Tree, error) {
-	t := output.Tree{Envs: map[string][]render.File{}, Complete: complete}
-	rendered, err := renderAll(l.envs, runtime.GOMAXPROCS(0))
-	if err != nil {
-		return t, err
-	}
-	for i, e := range l.envs {
-		t.Envs[e.Name] = rendered[i]
-	}
-	shared, err := render.Shared()
-	if err != nil {
-		return t, err
-	}
-	t.Shared = shared
-	return t, nil
-}
-
-// renderAll renders envs with the given number of workers; the result is
-// in the order of envs and does not depend on the number of workers.
-func renderAll(envs []*model.Environment, workers int) ([][]render.File, error) {
-	out := make([][]render.File, len(envs))
-	errs := make([]error, len(envs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < max(1, min(workers, len(envs))); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = render.Environment(envs[i])
-			}
-		}()
-	}
-	for i := range envs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return out, errors.Join(errs...)
-}
 
 // rendered loads, checks and renders the environments named in args (all
 // when none is), in memory, for render, render --check and diff.
@@ -79,7 +26,7 @@ func (g *globals) rendered(cmd *cobra.Command, args []string) (*load.Repo, outpu
 	if err != nil {
 		return nil, output.Tree{}, err
 	}
-	t, err := l.tree(len(args) == 0)
+	t, err := l.Render(len(args) == 0)
 	return r, t, err
 }
 
@@ -127,15 +74,11 @@ would render, listing the missing, changed and extra files.`,
 	return cmd
 }
 
-// stale fails, listing the files, when out/ is not what the loaded
+// stale fails, listing the files, when out/ is not what the checked
 // environments render to; otherwise it returns the rendering, for the
 // caller to use rather than render again.
-func (g *globals) stale(root string, l *loaded) (output.Tree, error) {
-	t, err := l.tree(true)
-	if err != nil {
-		return t, failed("%v", err)
-	}
-	changes, err := output.Compare(root, t)
+func (g *globals) stale(c *engine.Checked) (output.Tree, error) {
+	t, changes, err := c.Stale()
 	if err != nil {
 		return t, failed("%v", err)
 	}

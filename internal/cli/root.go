@@ -1,5 +1,6 @@
-// Package cli is lexgen's command line: it parses flags, calls the load,
-// render and output packages, prints, and turns the outcome into an exit code.
+// Package cli is lexgen's command line: it parses flags, calls the engine
+// (load, check, render, compare) and the review, prints, and turns the
+// outcome into an exit code.
 package cli
 
 import (
@@ -12,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lexecon/lexgen/internal/check"
+	"github.com/lexecon/lexgen/internal/engine"
 	"github.com/lexecon/lexgen/internal/load"
 )
 
@@ -229,11 +230,12 @@ func joinNames(names []string) string {
 	return s
 }
 
-// loadValid loads the named environments, cross-checks them, and prints
-// every diagnostic; it fails when there is any error, so that nothing acts
-// on partly valid input. Warnings are printed when there is no error.
-func (g *globals) loadValid(r *load.Repo, names []string) (*loaded, error) {
-	l, errs, warnings := g.loadChecked(r, names)
+// loadValid loads and checks the named environments (engine.Check) and
+// prints every diagnostic; it fails when there is any error, so that
+// nothing acts on partly valid input. Warnings are printed when there is no
+// error.
+func (g *globals) loadValid(r *load.Repo, names []string) (*engine.Checked, error) {
+	c, errs, warnings := engine.Check(r, names)
 	if len(errs) > 0 {
 		fmt.Fprintln(g.stderr, errs.Error())
 		return nil, failed("%s in %s", plural(len(errs), "error"), "envs/")
@@ -241,49 +243,7 @@ func (g *globals) loadValid(r *load.Repo, names []string) (*loaded, error) {
 	if len(warnings) > 0 {
 		fmt.Fprintln(g.stderr, warnings.Error())
 	}
-	return l, nil
-}
-
-// loadChecked loads and cross-checks the named environments and returns
-// the errors and warnings without printing them.
-func (g *globals) loadChecked(r *load.Repo, names []string) (*loaded, load.Diagnostics, load.Diagnostics) {
-	envs, partials, diags := r.LoadAll(names)
-	if len(diags) > 0 {
-		// Cross-check what decoded of the environments the schema
-		// refused too, so that every error comes out in one run: only
-		// the findings whose fields are all sound.
-		for _, p := range partials {
-			var ds load.Diagnostics
-			for _, f := range check.Environment(p.Env) {
-				if !f.Warning && f.Sound(p.Broken) {
-					ds = append(ds, load.Diagnostic{Path: f.Path, Message: f.Message})
-				}
-			}
-			diags = append(diags, r.Locate(p.Env.Source, ds)...)
-		}
-		return nil, load.Sorted(diags), nil
-	}
-	var errs, warnings load.Diagnostics
-	// Across checks only the environments loaded: all of them when none
-	// is named, as in CI.
-	across := check.Across(envs)
-	for _, e := range envs {
-		var ds load.Diagnostics
-		for _, f := range append(check.Environment(e), across[e.Name]...) {
-			ds = append(ds, load.Diagnostic{Path: f.Path, Message: f.Message, Warning: f.Warning})
-		}
-		for _, d := range r.Locate(e.Source, ds) {
-			if d.Warning {
-				warnings = append(warnings, d)
-			} else {
-				errs = append(errs, d)
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errs, warnings
-	}
-	return &loaded{repo: r, envs: envs, warnings: len(warnings)}, nil, warnings
+	return c, nil
 }
 
 // formatFlag adds --format text|json to a command.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lexecon/lexgen/internal/engine"
 	"github.com/lexecon/lexgen/internal/load"
 )
 
@@ -30,7 +31,7 @@ With --format json it prints {"valid", "environments", "errors", "warnings"}.`,
 				return err
 			}
 			if format == "json" {
-				_, errs, warnings := g.loadChecked(r, names)
+				_, errs, warnings := engine.Check(r, names)
 				if err := g.writeJSON(struct {
 					Valid        bool             `json:"valid"`
 					Environments []string         `json:"environments"`
@@ -49,10 +50,10 @@ With --format json it prints {"valid", "environments", "errors", "warnings"}.`,
 				return err
 			}
 			warned := ""
-			if l.warnings > 0 {
-				warned = " (" + plural(l.warnings, "warning") + ")"
+			if len(l.Warnings) > 0 {
+				warned = " (" + plural(len(l.Warnings), "warning") + ")"
 			}
-			fmt.Fprintf(g.stdout, "%s valid: %s%s\n", plural(len(l.envs), "environment"), joinNames(names), warned)
+			fmt.Fprintf(g.stdout, "%s valid: %s%s\n", plural(len(l.Envs), "environment"), joinNames(names), warned)
 			return nil
 		},
 	}

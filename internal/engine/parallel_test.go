@@ -1,4 +1,4 @@
-package cli
+package engine
 
 import (
 	"bytes"
@@ -17,12 +17,12 @@ func TestParallelRenderEqualsSerial(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		envs = append(envs, modeltest.Random(r, "env-"+string(rune('a'+i%26))+string(rune('a'+i/26))))
 	}
-	serial, err := renderAll(envs, 1)
+	serial, err := RenderAll(envs, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range []int{2, 4, 16} {
-		parallel, err := renderAll(envs, w)
+		parallel, err := RenderAll(envs, w)
 		if err != nil {
 			t.Fatal(err)
 		}
