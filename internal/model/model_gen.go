@@ -17,8 +17,8 @@ type Environment struct {
 	Service  string   `json:"service"`
 	AWS      AWS      `json:"aws"`
 	Cluster  Cluster  `json:"cluster"`
-	App      App      `json:"app"`
 	Database Database `json:"database"`
+	App      App      `json:"app"`
 	Secrets  Secrets  `json:"secrets"`
 	Delivery Delivery `json:"delivery"`
 	Recovery Recovery `json:"recovery"`
@@ -48,6 +48,8 @@ type Environment struct {
 	Prices *Prices `json:"-"`
 }
 
+// #AWS says where the environment lives. lexgen never looks these up at plan
+// time: the account, region, VPC and subnets are facts the model states.
 type AWS struct {
 	AccountID string `json:"accountId"`
 	Region    string `json:"region"`
@@ -62,10 +64,11 @@ type AWS struct {
 }
 
 type Subnet struct {
-	ID   string `json:"id"`
 	Zone string `json:"zone"`
+	ID   string `json:"id"`
 }
 
+// #Cluster is the EKS cluster and its one managed node group.
 type Cluster struct {
 	// kubernetesVersion is an EKS minor version in standard support.
 	KubernetesVersion string `json:"kubernetesVersion"`
@@ -122,6 +125,75 @@ type Schedule struct {
 	NightSize int    `json:"nightSize"`
 }
 
+// #Database is the RDS PostgreSQL instance. Encryption at rest with a KMS key
+// and TLS in transit are not options: every tier must have both (policy.cue).
+type Database struct {
+	// engineVersion is a PostgreSQL major version; RDS applies minor versions
+	// in the maintenance window.
+	EngineVersion string `json:"engineVersion"`
+	InstanceClass string `json:"instanceClass"`
+	// allocatedStorageGiB is gp3 storage; 20 GiB is the RDS minimum.
+	AllocatedStorageGiB int  `json:"allocatedStorageGiB"`
+	MultiAZ             bool `json:"multiAZ"`
+	// backupRetentionDays is how long automated backups are kept: 1 to 35 days,
+	// the range RDS allows.
+	// The default is 7 days, or 30 in the production tier (environment.cue).
+	BackupRetentionDays int `json:"backupRetentionDays"`
+	// Windows are UTC, "hh:mm-hh:mm" for backups and "ddd:hh:mm-ddd:hh:mm" for
+	// maintenance; RDS requires them not to overlap.
+	BackupWindow       string `json:"backupWindow"`
+	MaintenanceWindow  string `json:"maintenanceWindow"`
+	DeletionProtection bool   `json:"deletionProtection"`
+	// maxAllocatedStorageGiB turns on storage autoscaling: RDS grows the
+	// storage up to this size when it runs low. 0 leaves it off.
+	MaxAllocatedStorageGiB int `json:"maxAllocatedStorageGiB"`
+	// finalSnapshot keeps a snapshot, named "<identifier>-final", when the
+	// database is destroyed; the default is on in the production tier
+	// (environment.cue). copyTagsToSnapshot puts the tags on every snapshot.
+	FinalSnapshot      bool `json:"finalSnapshot"`
+	CopyTagsToSnapshot bool `json:"copyTagsToSnapshot"`
+	// backupReplication copies the automated backups to another region, so
+	// a point-in-time restore survives the loss of the whole region.
+	BackupReplication *BackupReplication `json:"backupReplication,omitempty"`
+	// restoreFromSnapshot creates the database from this snapshot (the
+	// seed's "Restore Procedure"); see the restore runbook in
+	// out/<env>/README.md. Changing it replaces the database.
+	RestoreFromSnapshot string `json:"restoreFromSnapshot,omitempty"`
+	// storageEncrypted (with a customer-managed KMS key) and forceTLS
+	// (rds.force_ssl = 1) are always on; they are fields so the policy that
+	// guards them can say why when someone turns them off.
+	StorageEncrypted bool `json:"storageEncrypted"`
+	ForceTLS         bool `json:"forceTLS"`
+	// monitoringIntervalSeconds is RDS Enhanced Monitoring; 0 turns it off.
+	MonitoringIntervalSeconds int `json:"monitoringIntervalSeconds"`
+	// logRetentionDays is how long CloudWatch keeps the PostgreSQL and
+	// upgrade logs RDS exports.
+	LogRetentionDays int `json:"logRetentionDays"`
+	// The master password is created and rotated by RDS in Secrets Manager;
+	// lexgen never sees it.
+	//
+	// RDS: the database name is 1 to 63 letters, digits or underscores,
+	// starting with a letter; the master user name 1 to 16 (CreateDBInstance,
+	// Amazon RDS API reference: DBName and MasterUsername; older pages said
+	// 63 for PostgreSQL, the API now refuses more than 16). Neither may be a
+	// word the engine reserves: PostgreSQL's reserved key words (#PGReserved).
+	// RDS also refuses rdsadmin, its own administrator, and, for
+	// PostgreSQL, the user name admin ("MasterUsername admin cannot be used
+	// as it is a reserved word used by the engine"); postgres is allowed
+	// (the console's default). PostgreSQL reserves role names starting
+	// with pg_ (CREATE ROLE), and every PostgreSQL server already has the
+	// databases template0 and template1.
+	DatabaseName string `json:"databaseName"`
+	Username     string `json:"username"`
+	Port         int    `json:"port"`
+}
+
+type BackupReplication struct {
+	Region        string `json:"region"`
+	RetentionDays int    `json:"retentionDays"`
+}
+
+// #App is the Lexecon application as Kubernetes runs it.
 type App struct {
 	Image Image `json:"image"`
 	// port is the container's HTTP port; the Service exposes it on 80.
@@ -187,72 +259,9 @@ type Quantities struct {
 	Memory string `json:"memory"`
 }
 
-type Database struct {
-	// engineVersion is a PostgreSQL major version; RDS applies minor versions
-	// in the maintenance window.
-	EngineVersion string `json:"engineVersion"`
-	InstanceClass string `json:"instanceClass"`
-	// allocatedStorageGiB is gp3 storage; 20 GiB is the RDS minimum.
-	AllocatedStorageGiB int  `json:"allocatedStorageGiB"`
-	MultiAZ             bool `json:"multiAZ"`
-	// backupRetentionDays is how long automated backups are kept: 1 to 35 days,
-	// the range RDS allows.
-	// The default is 7 days, or 30 in the production tier (environment.cue).
-	BackupRetentionDays int `json:"backupRetentionDays"`
-	// Windows are UTC, "hh:mm-hh:mm" for backups and "ddd:hh:mm-ddd:hh:mm" for
-	// maintenance; RDS requires them not to overlap.
-	BackupWindow       string `json:"backupWindow"`
-	MaintenanceWindow  string `json:"maintenanceWindow"`
-	DeletionProtection bool   `json:"deletionProtection"`
-	// maxAllocatedStorageGiB turns on storage autoscaling: RDS grows the
-	// storage up to this size when it runs low. 0 leaves it off.
-	MaxAllocatedStorageGiB int `json:"maxAllocatedStorageGiB"`
-	// backupReplication copies the automated backups to another region, so
-	// a point-in-time restore survives the loss of the whole region.
-	BackupReplication  *BackupReplication `json:"backupReplication,omitempty"`
-	CopyTagsToSnapshot bool               `json:"copyTagsToSnapshot"`
-	// The master password is created and rotated by RDS in Secrets Manager;
-	// lexgen never sees it.
-	//
-	// RDS: the database name is 1 to 63 letters, digits or underscores,
-	// starting with a letter; the master user name 1 to 16 (CreateDBInstance,
-	// Amazon RDS API reference: DBName and MasterUsername; older pages said
-	// 63 for PostgreSQL, the API now refuses more than 16). Neither may be a
-	// word the engine reserves: PostgreSQL's reserved key words (#PGReserved).
-	// RDS also refuses rdsadmin, its own administrator, and, for
-	// PostgreSQL, the user name admin ("MasterUsername admin cannot be used
-	// as it is a reserved word used by the engine"); postgres is allowed
-	// (the console's default). PostgreSQL reserves role names starting
-	// with pg_ (CREATE ROLE), and every PostgreSQL server already has the
-	// databases template0 and template1.
-	DatabaseName string `json:"databaseName"`
-	// finalSnapshot keeps a snapshot, named "<identifier>-final", when the
-	// database is destroyed; the default is on in the production tier
-	// (environment.cue). copyTagsToSnapshot puts the tags on every snapshot.
-	FinalSnapshot bool `json:"finalSnapshot"`
-	ForceTLS      bool `json:"forceTLS"`
-	// logRetentionDays is how long CloudWatch keeps the PostgreSQL and
-	// upgrade logs RDS exports.
-	LogRetentionDays int `json:"logRetentionDays"`
-	// monitoringIntervalSeconds is RDS Enhanced Monitoring; 0 turns it off.
-	MonitoringIntervalSeconds int `json:"monitoringIntervalSeconds"`
-	Port                      int `json:"port"`
-	// restoreFromSnapshot creates the database from this snapshot (the
-	// seed's "Restore Procedure"); see the restore runbook in
-	// out/<env>/README.md. Changing it replaces the database.
-	RestoreFromSnapshot string `json:"restoreFromSnapshot,omitempty"`
-	// storageEncrypted (with a customer-managed KMS key) and forceTLS
-	// (rds.force_ssl = 1) are always on; they are fields so the policy that
-	// guards them can say why when someone turns them off.
-	StorageEncrypted bool   `json:"storageEncrypted"`
-	Username         string `json:"username"`
-}
-
-type BackupReplication struct {
-	Region        string `json:"region"`
-	RetentionDays int    `json:"retentionDays"`
-}
-
+// #Secrets names what the application reads from AWS Secrets Manager. Values
+// never pass through lexgen: Terraform creates the secrets, operators (or RDS,
+// for the master password) put the values in, External Secrets reads them.
 type Secrets struct {
 	// apiKeys are the keys of the application secret that hold API keys; each
 	// becomes an environment variable of the same name in the pods. At most
@@ -262,6 +271,7 @@ type Secrets struct {
 	RefreshInterval string `json:"refreshInterval"`
 }
 
+// #Delivery says how the rendered output reaches AWS and the cluster.
 type Delivery struct {
 	// repoURL and revision are what Argo CD syncs out/<env>/kubernetes from.
 	RepoURL  string `json:"repoURL"`
@@ -296,11 +306,17 @@ type TerraformState struct {
 	Region    string `json:"region"`
 }
 
+// #Recovery holds the disaster-recovery targets the environment promises.
 type Recovery struct {
 	RTOMinutes int `json:"rtoMinutes"`
 	RPOMinutes int `json:"rpoMinutes"`
 }
 
+// #Platform is what the cluster runs for the rest to work: the EKS managed
+// add-ons (Terraform creates them, platform.tf) and the in-cluster
+// components (Argo CD Applications under out/<env>/platform/, Argo CD
+// itself installed by scripts/bootstrap-platform.sh). Every version is
+// pinned; the defaults suit the default Kubernetes version, 1.34.
 type Platform struct {
 	Addons Addons `json:"addons"`
 	// externalSecrets writes the app's Secret from Secrets Manager; 0.16.2
@@ -347,6 +363,7 @@ type VPCCNI struct {
 	NetworkPolicy bool `json:"networkPolicy"`
 }
 
+// #Chart is a Helm chart pinned to one version.
 type Chart struct {
 	Repo    string `json:"repo"`
 	Name    string `json:"name"`

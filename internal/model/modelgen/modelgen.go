@@ -33,6 +33,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/token"
 )
 
 // Output is where the generated model goes, relative to the repository root.
@@ -197,17 +198,19 @@ func (g *gen) structType(name string, v cue.Value, doc string) (string, error) {
 	if !slices.Contains(g.order, name) {
 		g.order = append(g.order, name)
 	}
+	if def := g.schema.LookupPath(cue.MakePath(cue.Def("#" + name))); doc == "" && def.Exists() {
+		doc = docOf(def) // the definition of the same name says what the type is
+	}
 	var b strings.Builder
 	comment(&b, doc, "")
 	fmt.Fprintf(&b, "type %s struct {\n", name)
-	it, err := v.Fields(cue.Optional(true))
+	fields, err := sourceOrder(v)
 	if err != nil {
 		return "", fmt.Errorf("%s: %v", v.Path(), err)
 	}
-	for it.Next() {
-		f := it.Value()
-		sel := it.Selector()
-		label := sel.Unquoted()
+	for _, fl := range fields {
+		f := fl.value
+		label := fl.label
 		attr, err := attrOf(f)
 		if err != nil {
 			return "", fmt.Errorf("%s: @go attribute: %v", f.Path(), err)
@@ -224,7 +227,7 @@ func (g *gen) structType(name string, v cue.Value, doc string) (string, error) {
 			return "", err
 		}
 		tag := label
-		if it.IsOptional() {
+		if fl.optional {
 			tag += ",omitempty"
 			if strings.HasPrefix(typ, "[]") || strings.HasPrefix(typ, "map[") {
 				// nil already stands for "not set"
@@ -251,6 +254,62 @@ func (g *gen) structType(name string, v cue.Value, doc string) (string, error) {
 	}
 	g.types[name] = decl
 	return name, nil
+}
+
+type fieldOf struct {
+	label    string
+	optional bool
+	value    cue.Value
+	line     int // where the field is declared in its struct's file
+	col      int
+}
+
+// sourceOrder lists the fields of a struct in the order the schema writes
+// them. CUE's own order puts the fields that several files add to (a
+// policy on database.forceTLS, a tier default on backupRetentionDays) after
+// the others; here each field sits where the file that declares most of
+// the struct's fields declares it.
+func sourceOrder(v cue.Value) ([]fieldOf, error) {
+	it, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		return nil, err
+	}
+	var fields []fieldOf
+	var places [][]token.Pos
+	count := map[string]int{}
+	for it.Next() {
+		f := it.Value()
+		ps := []token.Pos{f.Pos()}
+		if op, args := f.Expr(); op == cue.AndOp {
+			for _, a := range args {
+				ps = append(ps, a.Pos())
+			}
+		}
+		fields = append(fields, fieldOf{label: it.Selector().Unquoted(), optional: it.IsOptional(), value: f})
+		places = append(places, ps)
+		count[f.Pos().Filename()]++
+	}
+	home := ""
+	for file, n := range count {
+		if n > count[home] || (n == count[home] && file < home) {
+			home = file
+		}
+	}
+	for i, ps := range places {
+		fields[i].line = 1 << 30 // declared elsewhere only: last, in CUE's order
+		for _, p := range ps {
+			if p.Filename() == home && (p.Line() < fields[i].line || (p.Line() == fields[i].line && p.Column() < fields[i].col)) {
+				fields[i].line, fields[i].col = p.Line(), p.Column()
+			}
+		}
+	}
+	slices.SortStableFunc(fields, func(a, b fieldOf) int {
+		if a.line != b.line {
+			return a.line - b.line
+		}
+		return a.col - b.col
+	})
+	return fields, nil
 }
 
 func stripComments(decl string) string {
