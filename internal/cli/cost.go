@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lexecon/lexgen/internal/cost"
+	"github.com/lexecon/lexgen/internal/engine"
 )
 
 func newCost(g *globals) *cobra.Command {
@@ -32,13 +32,9 @@ each line, and a total, beside the expectedMonthlyCost the environment states.`,
 			if err != nil {
 				return err
 			}
-			var all []cost.Estimate
-			for _, e := range l.Envs {
-				est, err := cost.Of(e, e.Prices)
-				if err != nil {
-					return failed("%s: %v", e.Name, err)
-				}
-				all = append(all, est)
+			all, err := engine.Costs(l.Envs)
+			if err != nil {
+				return failed("%v", err)
 			}
 			if format == "json" {
 				return g.writeJSON(all)

@@ -6,6 +6,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -159,4 +160,17 @@ func Compare(a, b *model.Environment) (*Comparison, error) {
 	}
 	return &Comparison{A: a.Name, B: b.Name, Differences: fields,
 		Cost: CostDelta{A: ca.Total, B: cb.Total, Delta: cost.Cents(cb.Total - ca.Total)}}, nil
+}
+
+// Costs estimates each environment's monthly cost at its price table.
+func Costs(envs []*model.Environment) ([]cost.Estimate, error) {
+	var all []cost.Estimate
+	for _, e := range envs {
+		est, err := cost.Of(e, e.Prices)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", e.Name, err)
+		}
+		all = append(all, est)
+	}
+	return all, nil
 }
