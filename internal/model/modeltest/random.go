@@ -30,6 +30,13 @@ var (
 	// timeZones are examples of the IANA names #NodeGroup.schedule.timeZone
 	// allows (a pattern).
 	timeZones = []string{"UTC", "Europe/Berlin", "America/New_York"}
+	// kubeProxy is the kube-proxy add-on version for each Kubernetes
+	// version (the EKS user guide's table, which the schema does not hold:
+	// its default is for 1.34); the test requires one for every version
+	// the schema allows.
+	kubeProxy = map[string]string{
+		"1.32": "v1.32.9-eksbuild.2", "1.33": "v1.33.5-eksbuild.2", "1.34": "v1.34.1-eksbuild.2", "1.35": "v1.35.3-eksbuild.2",
+	}
 )
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.Intn(len(xs))] }
@@ -165,10 +172,8 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			DownAt: fmt.Sprintf("%02d:00", between(r, 18, 23)), UpAt: fmt.Sprintf("%02d:30", between(r, 5, 8)), NightSize: night,
 		}
 	}
-	// kube-proxy follows the cluster's version (the EKS user guide's table).
-	e.Platform.Addons.KubeProxy = map[string]string{
-		"1.32": "v1.32.9-eksbuild.2", "1.33": "v1.33.5-eksbuild.2", "1.34": "v1.34.1-eksbuild.2", "1.35": "v1.35.3-eksbuild.2",
-	}[e.Cluster.KubernetesVersion]
+	// kube-proxy follows the cluster's version.
+	e.Platform.Addons.KubeProxy = kubeProxy[e.Cluster.KubernetesVersion]
 	if r.Intn(4) == 0 {
 		e.Platform.Prometheus.Install = false
 		e.Platform.Prometheus.ServiceMonitorLabels = map[string]string{"prometheus": fmt.Sprintf("team-%d", r.Intn(10))}

@@ -78,6 +78,11 @@ func TestNoListTheSchemaHolds(t *testing.T) {
 		}
 	}
 	c := SchemaChoices()
+	for _, k := range c.KubernetesVersions {
+		if kubeProxy[k] == "" {
+			t.Errorf("the schema allows Kubernetes %s, and kubeProxy has no kube-proxy version for it: add the EKS user guide's", k)
+		}
+	}
 	for _, typ := range nodeTypes {
 		if !slices.Contains(c.InstanceTypes, typ) {
 			t.Errorf("nodeTypes holds %s, which is not one of the schema's #InstanceTypes %v", typ, c.InstanceTypes)
