@@ -88,17 +88,19 @@ K8S_BIN = .cache/k8s/bin
 
 ESO_DIR = .cache/eso
 
-e2e: setup $(K8S_BIN)/.built $(ESO_DIR)/.built ## Terraform against the real AWS provider; manifests against a real kube-apiserver and External Secrets
-	$(GO) test -tags e2e -count=1 ./e2e
+KWOK_BIN = .cache/kwok/bin
 
-# kube-apiserver, kube-controller-manager, kubectl and etcd, built once from
-# tools/k8s (a few minutes) into the git-ignored cache and reused while
-# tools/k8s/go.sum is unchanged.
+e2e: setup $(K8S_BIN)/.built $(ESO_DIR)/.built $(KWOK_BIN)/.built ## Terraform against the real AWS provider; manifests against a real kube-apiserver, scheduler, controllers and External Secrets
+	$(GO) test -tags e2e -count=1 -timeout 40m ./e2e
+
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and etcd,
+# built once from tools/k8s (a few minutes) into the git-ignored cache and
+# reused while tools/k8s/go.sum is unchanged.
 $(K8S_BIN)/.built: tools/k8s/go.mod tools/k8s/go.sum tools/k8s/cmd/etcd/main.go
 	mkdir -p $(K8S_BIN)
 	cd tools/k8s && $(GO) build -trimpath -ldflags='-s -w' -o ../../$(K8S_BIN)/ \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-		k8s.io/kubernetes/cmd/kubectl ./cmd/etcd
+		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl ./cmd/etcd
 	touch $@
 
 # The External Secrets controller pinned in tools/eso, and the CRDs of that
@@ -109,6 +111,19 @@ $(ESO_DIR)/.built: tools/eso/go.mod tools/eso/go.sum
 		github.com/external-secrets/external-secrets
 	cp "$$(cd tools/eso && $(GO) list -m -f '{{.Dir}}' github.com/external-secrets/external-secrets)"/config/crds/bases/*external-secrets.io_*.yaml \
 		$(ESO_DIR)/crds/
+	touch $@
+
+# KWOK, pinned in tools/kwok (its own module: it builds against other
+# k8s.io versions than tools/k8s), simulates the nodes and pod lifecycles of
+# the scheduling check, with the stages of that same release: nodes Ready at
+# once and kept Ready, pods Running and Ready 1 to 6 s after binding (the
+# "general" pod stages), so a PodDisruptionBudget is really exercised.
+$(KWOK_BIN)/.built: tools/kwok/go.mod tools/kwok/go.sum
+	mkdir -p $(KWOK_BIN) $(KWOK_BIN)/../stages
+	cd tools/kwok && $(GO) build -trimpath -ldflags='-s -w' -o ../../$(KWOK_BIN)/ sigs.k8s.io/kwok/cmd/kwok
+	stages="$$(cd tools/kwok && $(GO) list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage" && \
+		cp "$$stages"/node/fast/node-initialize.yaml "$$stages"/node/heartbeat/node-heartbeat.yaml \
+			"$$stages"/pod/general/pod-*.yaml $(KWOK_BIN)/../stages/
 	touch $@
 
 ci: setup test check fuzz e2e ## what .ci/run runs
