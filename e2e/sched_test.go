@@ -1,0 +1,801 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lexecon/lexgen/internal/load"
+	"github.com/lexecon/lexgen/internal/model"
+)
+
+// The scheduling check (issue 14): the real kube-scheduler and
+// kube-controller-manager place, roll and drain the rendered app, unchanged
+// from out/<env>/kubernetes, with the platform's pods at their requests, on
+// nodes KWOK simulates in the shape of the environment's EKS node group.
+
+// startControllerManager runs the real kube-controller-manager against the
+// test apiserver, once, with the controllers the checks rely on:
+// Deployments and ReplicaSets (rollouts), DaemonSets (a platform pod on
+// every node), the disruption controller (the PDB's status, which the
+// eviction API reads), namespaces and the garbage collectors (clean-up), and
+// service accounts (every namespace's default account).
+func startControllerManager(t *testing.T) {
+	t.Helper()
+	apiserver(t)
+	err := once("kube-controller-manager", func() error {
+		return startDaemon("kube-controller-manager", k8sBin(t, "kube-controller-manager"),
+			"--kubeconfig", kube.kubeconfig, "--leader-elect=false", "--secure-port=0",
+			"--controllers", "deployment-controller,replicaset-controller,daemonset-controller,disruption-controller,"+
+				"namespace-controller,garbage-collector-controller,pod-garbage-collector-controller,serviceaccount-controller")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startScheduler runs the real kube-scheduler (its default profile) and
+// KWOK, which plays the kubelet of every node labelled type=kwok: nodes
+// Ready at once, pods Running and Ready 1 to 6 s after binding (the stages
+// `make e2e` copies from the pinned KWOK release into .cache/kwok/stages).
+func startScheduler(t *testing.T) {
+	t.Helper()
+	startControllerManager(t)
+	err := once("kube-scheduler", func() error {
+		if err := startDaemon("kube-scheduler", k8sBin(t, "kube-scheduler"),
+			"--kubeconfig", kube.kubeconfig, "--leader-elect=false",
+			"--bind-address", "127.0.0.1", "--secure-port", fmt.Sprint(freePort(t))); err != nil {
+			return err
+		}
+		kwok := cacheDir("kwok", "bin", "kwok")
+		if _, err := os.Stat(kwok); err != nil {
+			return fmt.Errorf("%s is missing: run make e2e, which builds it from tools/kwok", kwok)
+		}
+		stages, err := filepath.Glob(cacheDir("kwok", "stages", "*.yaml"))
+		if err != nil || len(stages) < 4 {
+			return fmt.Errorf("KWOK's stages are missing from %s: run make e2e", cacheDir("kwok", "stages"))
+		}
+		args := []string{"--kubeconfig", kube.kubeconfig, "--manage-all-nodes=false",
+			"--manage-nodes-with-label-selector", "type=kwok",
+			"--server-address", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--cidr", "10.64.0.0/12", "--node-ip", "10.63.0.1"}
+		for _, s := range stages {
+			args = append(args, "--config", s)
+		}
+		return startDaemon("kwok", kwok, args...)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startDaemon starts a long-running process logging into a temporary
+// folder, stopped with the apiserver when the test binary ends.
+func startDaemon(name, bin string, args ...string) error {
+	dir, err := os.MkdirTemp("", "lexgen-e2e-"+name+"-")
+	if err != nil {
+		return err
+	}
+	log, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	daemonLogs.Store(name, log.Name())
+	stop := kube.stop
+	kube.stop = func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		os.RemoveAll(dir)
+		stop()
+	}
+	return nil
+}
+
+var daemonLogs sync.Map
+
+// nodeShape is what one node of an instance type offers pods on EKS.
+// vCPUs and memory are those of schema/prices.cue; max pods are the VPC
+// CNI's ENIs x (IPv4 addresses per ENI - 1) + 2, from the EKS AMI's
+// eni-max-pods.txt (awslabs/amazon-eks-ami); the reservations are the EKS
+// AMI bootstrap's: kube-reserved memory 255Mi + 11Mi a pod, CPU 6% of the
+// first core, 1% of the second, 0.5% of the third and fourth, 0.25% of the
+// rest, and an eviction threshold of 100Mi. The same figures as the
+// capacity check of the platform branch (internal/check/capacity.go there):
+// when it lands, this table gives way to its data.
+type nodeShape struct {
+	vcpu, memMi, maxPods int
+}
+
+var eksNodes = map[string]nodeShape{
+	"t3.small":  {2, 2048, 11},
+	"t3.medium": {2, 4096, 17},
+	"t3.large":  {2, 8192, 35},
+	"t3.xlarge": {4, 16384, 58},
+	"m6i.large": {2, 8192, 29},
+	"m7i.large": {2, 8192, 29},
+	"c6i.large": {2, 4096, 29},
+}
+
+func (s nodeShape) allocatable() (cpuMilli, memMi int) {
+	reserve := 0.0
+	for core := 1; core <= s.vcpu; core++ {
+		switch {
+		case core == 1:
+			reserve += 60
+		case core == 2:
+			reserve += 10
+		case core <= 4:
+			reserve += 5
+		default:
+			reserve += 2.5
+		}
+	}
+	return s.vcpu*1000 - int(reserve), s.memMi - (255 + 11*s.maxPods) - 100
+}
+
+// platformPod is one workload the platform runs beside the app, at the
+// requests the platform branch renders into its charts' values
+// (internal/render/platform.go there: PlatformPods, with Argo CD in the
+// cluster and kube-prometheus-stack installed, the defaults).
+type platformPod struct {
+	name      string
+	daemonSet bool
+	replicas  int32
+	cpu, mem  string
+}
+
+var platformPods = []platformPod{
+	// EKS add-ons, at the requests the add-ons ship with.
+	{"aws-node", true, 0, "25m", "0"},
+	{"kube-proxy", true, 0, "100m", "0"},
+	{"eks-pod-identity-agent", true, 0, "0", "0"},
+	{"coredns", false, 2, "100m", "70Mi"},
+	{"metrics-server", false, 2, "100m", "200Mi"},
+	// External Secrets.
+	{"external-secrets", false, 1, "10m", "64Mi"},
+	{"external-secrets-webhook", false, 1, "10m", "32Mi"},
+	{"external-secrets-cert-controller", false, 1, "10m", "32Mi"},
+	// kube-prometheus-stack.
+	{"prometheus", false, 1, "100m", "512Mi"},
+	{"prometheus-operator", false, 1, "50m", "64Mi"},
+	{"kube-state-metrics", false, 1, "10m", "64Mi"},
+	{"node-exporter", true, 0, "10m", "32Mi"},
+	// Reloader, the Cluster Autoscaler.
+	{"reloader", false, 1, "10m", "64Mi"},
+	{"cluster-autoscaler", false, 1, "50m", "128Mi"},
+	// Argo CD.
+	{"argocd-application-controller", false, 1, "100m", "256Mi"},
+	{"argocd-repo-server", false, 1, "50m", "128Mi"},
+	{"argocd-server", false, 1, "20m", "64Mi"},
+	{"argocd-redis", false, 1, "20m", "64Mi"},
+	{"argocd-applicationset-controller", false, 1, "10m", "64Mi"},
+}
+
+const platformNS = "e2e-platform"
+
+// platformManifest is the platform as typed DaemonSets and Deployments.
+func platformManifest(t *testing.T) []byte {
+	t.Helper()
+	var docs []string
+	add := func(o any) {
+		data, err := yaml.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(data))
+	}
+	add(&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: platformNS}})
+	no := false
+	for _, p := range platformPods {
+		labels := map[string]string{"app": p.name}
+		rl := corev1.ResourceList{}
+		if p.cpu != "0" {
+			rl[corev1.ResourceCPU] = resource.MustParse(p.cpu)
+		}
+		if p.mem != "0" {
+			rl[corev1.ResourceMemory] = resource.MustParse(p.mem)
+		}
+		tmpl := corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: labels},
+			Spec: corev1.PodSpec{
+				AutomountServiceAccountToken: &no,
+				Containers:                   []corev1.Container{{Name: p.name, Image: "registry.k8s.io/pause:3.10", Resources: corev1.ResourceRequirements{Requests: rl}}},
+			},
+		}
+		meta := metav1.ObjectMeta{Name: p.name, Namespace: platformNS}
+		sel := &metav1.LabelSelector{MatchLabels: labels}
+		if p.daemonSet {
+			add(&appsv1.DaemonSet{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"}, ObjectMeta: meta,
+				Spec: appsv1.DaemonSetSpec{Selector: sel, Template: tmpl}})
+			continue
+		}
+		r := p.replicas
+		add(&appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: meta,
+			Spec: appsv1.DeploymentSpec{Replicas: &r, Selector: sel, Template: tmpl}})
+	}
+	return []byte(strings.Join(docs, "---\n"))
+}
+
+// schedCase is one environment to schedule: its model and rendered
+// manifests.
+type schedCase struct {
+	name string
+	env  *model.Environment
+	dir  string // its out/<env>/kubernetes
+}
+
+func schedCases(t *testing.T) []schedCase {
+	t.Helper()
+	var cases []schedCase
+	r, err := load.Open(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs, ds := r.Load(r.Names())
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	for _, e := range envs {
+		cases = append(cases, schedCase{e.Name, e, filepath.Join(repoRoot, "out", e.Name, "kubernetes")})
+	}
+	// The golden options case: spot nodes and a night schedule. Loaded as
+	// the golden test does: the schema, the base environments, the case's.
+	root := t.TempDir()
+	for _, d := range [][2]string{{"cue.mod", "cue.mod"}, {"schema", "schema"}, {"golden/base/envs", "envs"}, {"golden/render/options/envs", "envs"}} {
+		copyDir(t, filepath.Join(repoRoot, d[0]), filepath.Join(root, d[1]))
+	}
+	r, err = load.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs, ds = r.Load([]string{"qa"})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	cases = append(cases, schedCase{"golden-options-qa", envs[0], filepath.Join(repoRoot, "golden", "render", "options", "out", "qa", "kubernetes")})
+	return cases
+}
+
+// nodesManifest models n nodes of e's node group, round-robin over the
+// zones of its node subnets, as EKS labels them.
+func nodesManifest(t *testing.T, prefix string, e *model.Environment, n int) []byte {
+	t.Helper()
+	ng := e.Cluster.Nodes
+	shape, ok := eksNodes[ng.InstanceType]
+	if !ok {
+		t.Fatalf("no EKS node shape for %s: add it to eksNodes", ng.InstanceType)
+	}
+	cpu, mem := shape.allocatable()
+	var docs []string
+	for i := 0; i < n; i++ {
+		zone := e.AWS.NodeSubnets[i%len(e.AWS.NodeSubnets)].Zone
+		name := fmt.Sprintf("%s-%d", prefix, i)
+		node := corev1.Node{
+			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
+			ObjectMeta: metav1.ObjectMeta{Name: name,
+				Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"},
+				Labels: map[string]string{
+					"type": "kwok", "e2e-case": prefix,
+					"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+					"topology.kubernetes.io/zone": zone, "topology.kubernetes.io/region": e.AWS.Region,
+					"node.kubernetes.io/instance-type": ng.InstanceType, "eks.amazonaws.com/capacityType": ng.CapacityType,
+				}},
+			Status: corev1.NodeStatus{
+				Capacity: corev1.ResourceList{
+					corev1.ResourceCPU:    *resource.NewMilliQuantity(int64(shape.vcpu*1000), resource.DecimalSI),
+					corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", shape.memMi)),
+					corev1.ResourcePods:   *resource.NewQuantity(int64(shape.maxPods), resource.DecimalSI),
+				},
+				Allocatable: corev1.ResourceList{
+					corev1.ResourceCPU:    *resource.NewMilliQuantity(int64(cpu), resource.DecimalSI),
+					corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", mem)),
+					corev1.ResourcePods:   *resource.NewQuantity(int64(shape.maxPods), resource.DecimalSI),
+				},
+			},
+		}
+		data, err := yaml.Marshal(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(data))
+	}
+	return []byte(strings.Join(docs, "---\n"))
+}
+
+// kubectlIn runs kubectl with stdin.
+func kubectlIn(t *testing.T, stdin []byte, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(kube.kubectl, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kube.kubeconfig)
+	cmd.Stdin = strings.NewReader(string(stdin))
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// pod is what the checks read of a pod.
+type pod struct {
+	Metadata struct {
+		Name              string            `json:"name"`
+		Namespace         string            `json:"namespace"`
+		Labels            map[string]string `json:"labels"`
+		DeletionTimestamp *string           `json:"deletionTimestamp"`
+	} `json:"metadata"`
+	Spec struct {
+		NodeName string `json:"nodeName"`
+	} `json:"spec"`
+	Status corev1.PodStatus `json:"status"`
+}
+
+func (p pod) ready() bool {
+	if p.Metadata.DeletionTimestamp != nil {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+func getPods(t *testing.T, args ...string) ([]pod, error) {
+	out, errOut, err := kubectl(t, append([]string{"get", "pods", "-o", "json"}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("%v: %s", err, errOut)
+	}
+	var list struct{ Items []pod }
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		return nil, err
+	}
+	return list.Items, nil
+}
+
+// cluster is one case's cluster state the checks read.
+type cluster struct {
+	t        *testing.T
+	ns       string // the app's namespace
+	deploy   string
+	selector string
+	nodes    map[string]string // node -> zone
+}
+
+func (c *cluster) appPods() []pod {
+	ps, err := getPods(c.t, "-n", c.ns, "-l", c.selector)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return ps
+}
+
+// settled waits, bounded, until want app pods and every platform pod are
+// Ready and nothing is pending; it returns why not otherwise, with the
+// scheduler's reasons for every pending pod.
+func (c *cluster) settled(want int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		app := c.appPods()
+		plat, err := getPods(c.t, "-n", platformNS)
+		if err != nil {
+			return err
+		}
+		ready, pending := 0, []string{}
+		for _, p := range app {
+			if p.ready() {
+				ready++
+			}
+		}
+		for _, p := range append(app, plat...) {
+			if p.Metadata.DeletionTimestamp == nil && p.Spec.NodeName == "" {
+				pending = append(pending, p.Metadata.Namespace+"/"+p.Metadata.Name)
+			}
+		}
+		platReady := 0
+		for _, p := range plat {
+			if p.ready() {
+				platReady++
+			}
+		}
+		live := 0
+		for _, p := range app {
+			if p.Metadata.DeletionTimestamp == nil {
+				live++
+			}
+		}
+		if ready == want && live == want && len(pending) == 0 && platReady == c.platformWant() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after %s: %d of %d app pods Ready, %d of %d platform pods Ready, %d pending:\n%s",
+				timeout, ready, want, platReady, c.platformWant(), len(pending), c.why(pending))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// platformWant is how many platform pods run on the case's nodes.
+func (c *cluster) platformWant() int {
+	n := 0
+	for _, p := range platformPods {
+		if p.daemonSet {
+			n += c.schedulable()
+		} else {
+			n += int(p.replicas)
+		}
+	}
+	return n
+}
+
+func (c *cluster) schedulable() int {
+	out, _, err := kubectl(c.t, "get", "nodes", "-l", "type=kwok", "-o", "jsonpath={range .items[*]}{.spec.unschedulable}{\"\\n\"}{end}")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	n := 0
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if l != "true" {
+			n++
+		}
+	}
+	return n
+}
+
+// why lists the scheduler's last FailedScheduling message of each pod.
+func (c *cluster) why(pending []string) string {
+	var b strings.Builder
+	for _, p := range pending {
+		ns, name, _ := strings.Cut(p, "/")
+		out, _, _ := kubectl(c.t, "get", "events", "-n", ns, "--field-selector", "involvedObject.name="+name+",reason=FailedScheduling",
+			"-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}")
+		msgs := strings.Split(strings.TrimSpace(out), "\n")
+		fmt.Fprintf(&b, "  %s: %s\n", p, msgs[len(msgs)-1])
+	}
+	return b.String()
+}
+
+// spread counts the app's pods by zone and by node, and checks each of the
+// Deployment's topology spread constraints: the skew between the most and
+// least loaded domains (every domain of the case's nodes counts, empty ones
+// too) within its maxSkew.
+func (c *cluster) spread() (string, error) {
+	byZone, byNode := map[string]int{}, map[string]int{}
+	for n, z := range c.nodes {
+		if c.unschedulable(n) {
+			continue
+		}
+		byZone[z] += 0
+		byNode[n] += 0
+	}
+	for _, p := range c.appPods() {
+		if p.Metadata.DeletionTimestamp != nil || p.Spec.NodeName == "" {
+			continue
+		}
+		byZone[c.nodes[p.Spec.NodeName]]++
+		byNode[p.Spec.NodeName]++
+	}
+	var d appsv1.Deployment
+	out, errOut, err := kubectl(c.t, "get", "deployment", "-n", c.ns, c.deploy, "-o", "json")
+	if err != nil {
+		c.t.Fatalf("%v: %s", err, errOut)
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		c.t.Fatal(err)
+	}
+	figures := fmt.Sprintf("by zone %s, by node %s", counts(byZone), counts(byNode))
+	var bad []string
+	for _, tsc := range d.Spec.Template.Spec.TopologySpreadConstraints {
+		m := map[string]map[string]int{"topology.kubernetes.io/zone": byZone, "kubernetes.io/hostname": byNode}[tsc.TopologyKey]
+		if m == nil {
+			continue
+		}
+		lo, hi := 1<<30, 0
+		for _, v := range m {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if hi-lo > int(tsc.MaxSkew) {
+			bad = append(bad, fmt.Sprintf("%s skew %d > maxSkew %d (%s)", tsc.TopologyKey, hi-lo, tsc.MaxSkew, tsc.WhenUnsatisfiable))
+		}
+	}
+	if bad != nil {
+		return figures, fmt.Errorf("%s: %s", strings.Join(bad, "; "), figures)
+	}
+	return figures, nil
+}
+
+func (c *cluster) unschedulable(node string) bool {
+	out, _, _ := kubectl(c.t, "get", "node", node, "-o", "jsonpath={.spec.unschedulable}")
+	return out == "true"
+}
+
+func counts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+	}
+	return "{" + strings.Join(parts, " ") + "}"
+}
+
+// watchReady samples the app's Ready pods until stopped and returns the
+// fewest it saw.
+func (c *cluster) watchReady() (stop func() int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	least := 1 << 30
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			ps, err := getPods(c.t, "-n", c.ns, "-l", c.selector)
+			if err == nil {
+				n := 0
+				for _, p := range ps {
+					if p.ready() {
+						n++
+					}
+				}
+				least = min(least, n)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	return func() int { cancel(); <-done; return least }
+}
+
+// TestScheduling runs every environment and the golden options case on
+// the real scheduler; each check is its own subtest and prints one line.
+func TestScheduling(t *testing.T) {
+	startScheduler(t)
+	if out, err := kubectlIn(t, platformManifest(t), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
+		t.Fatalf("applying the platform: %v\n%s", err, out)
+	}
+	for _, sc := range schedCases(t) {
+		t.Run(sc.name, func(t *testing.T) { scheduleCase(t, sc, sc.dir) })
+	}
+}
+
+// setupCase creates the case's nodes at the node group's desired size and
+// applies the manifests in dir unchanged; everything is deleted when t ends.
+func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas int) int) {
+	e := sc.env
+	ng, reps := e.Cluster.Nodes, e.App.Replicas
+	c := &cluster{t: t, ns: e.Name, nodes: map[string]string{}}
+	var d appsv1.Deployment
+	readYAML(t, filepath.Join(dir, "deployment.yaml"), &d)
+	c.ns, c.deploy = d.Namespace, d.Name
+	var sel []string
+	for k, v := range d.Spec.Selector.MatchLabels {
+		sel = append(sel, k+"="+v)
+	}
+	sort.Strings(sel)
+	c.selector = strings.Join(sel, ",")
+	var pdb struct {
+		Spec struct {
+			MinAvailable   *int `json:"minAvailable"`
+			MaxUnavailable *int `json:"maxUnavailable"`
+		} `json:"spec"`
+	}
+	readYAML(t, filepath.Join(dir, "pdb.yaml"), &pdb)
+	minAvailable := func(replicas int) int {
+		if pdb.Spec.MinAvailable != nil {
+			return *pdb.Spec.MinAvailable
+		}
+		return replicas - *pdb.Spec.MaxUnavailable
+	}
+
+	// The node group at its desired size, the app unchanged.
+	shape := eksNodes[ng.InstanceType]
+	cpu, mem := shape.allocatable()
+	t.Logf("node model: %d x %s (%s), %dm CPU, %dMi memory, %d pods a node allocatable; app %d-%d replicas",
+		ng.Desired, ng.InstanceType, ng.CapacityType, cpu, mem, shape.maxPods, reps.Min, reps.Max)
+	prefix := sc.name
+	if out, err := kubectlIn(t, nodesManifest(t, prefix, e, ng.Desired), "apply", "-f", "-"); err != nil {
+		t.Fatalf("creating the nodes: %v\n%s", err, out)
+	}
+	for i := 0; i < ng.Desired; i++ {
+		c.nodes[fmt.Sprintf("%s-%d", prefix, i)] = e.AWS.NodeSubnets[i%len(e.AWS.NodeSubnets)].Zone
+	}
+	t.Cleanup(func() {
+		kubectl(t, "delete", "namespace", c.ns, "--wait=true", "--timeout=120s")
+		kubectl(t, "delete", "nodes", "-l", "e2e-case="+prefix, "--wait=true", "--timeout=60s")
+		// Platform pods bound to the deleted nodes are cleaned up by
+		// KWOK; the Deployments recreate them on the next case's nodes.
+		kubectl(t, "delete", "pods", "-n", platformNS, "--all", "--wait=false")
+	})
+	ensureNamespace(t, "-f", filepath.Join(dir, "namespace.yaml"))
+	if out, errOut, err := kubectl(t, "apply", "--server-side", "--field-manager=lexgen-e2e", "-k", dir); err != nil {
+		t.Fatalf("applying %s: %v\n%s%s", dir, err, out, errOut)
+	}
+	return c, minAvailable
+}
+
+// scheduleCase runs the checks for one case on manifests in dir.
+func scheduleCase(t *testing.T, sc schedCase, dir string) {
+	reps := sc.env.App.Replicas
+	c, minAvailable := setupCase(t, sc, dir)
+	// The Deployment leaves replicas to the HPA (1 until it acts); the HPA
+	// keeps at least its minimum, which this test sets as the HPA would.
+	scale := func(n int) {
+		if _, errOut, err := kubectl(t, "scale", "deployment", "-n", c.ns, c.deploy, fmt.Sprintf("--replicas=%d", n)); err != nil {
+			t.Fatalf("scaling: %v\n%s", err, errOut)
+		}
+	}
+	const settle = 120 * time.Second
+	check := func(name string, f func() (string, error)) bool {
+		start := time.Now()
+		figures, err := f()
+		if err != nil {
+			t.Errorf("FAIL %s/%s (%s): %v", sc.name, name, time.Since(start).Round(time.Second), err)
+			return false
+		}
+		t.Logf("ok   %s/%s (%s): %s", sc.name, name, time.Since(start).Round(time.Second), figures)
+		return true
+	}
+
+	scale(reps.Min)
+	check("all pods running at the HPA minimum", func() (string, error) {
+		return fmt.Sprintf("%d app and %d platform pods Ready", reps.Min, c.platformWant()), c.settled(reps.Min, settle)
+	})
+	check("spread at the HPA minimum", c.spread)
+
+	scale(reps.Max)
+	check("all pods placed at the HPA maximum", func() (string, error) {
+		if err := c.settled(reps.Max, settle); err != nil {
+			return "", err
+		}
+		return c.spread()
+	})
+	scale(reps.Min)
+	if err := c.settled(reps.Min, settle); err != nil {
+		t.Fatalf("back to the HPA minimum: %v", err)
+	}
+
+	check("rolling update completes", func() (string, error) {
+		stop := c.watchReady()
+		patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"e2e.lexgen/rolled":%q}}}}}`, time.Now().Format(time.RFC3339Nano))
+		if _, errOut, err := kubectl(t, "patch", "deployment", "-n", c.ns, c.deploy, "--type=merge", "-p", patch); err != nil {
+			stop()
+			return "", fmt.Errorf("%v: %s", err, errOut)
+		}
+		out, errOut, err := kubectl(t, "rollout", "status", "deployment", "-n", c.ns, c.deploy, "--timeout=150s")
+		least := stop()
+		if err != nil {
+			_, why := c.pendingWhy()
+			return "", fmt.Errorf("%v: %s%s\n%s", err, out, errOut, why)
+		}
+		if least < minAvailable(reps.Min) {
+			return "", fmt.Errorf("the app fell to %d Ready pods, below the PDB's %d", least, minAvailable(reps.Min))
+		}
+		return fmt.Sprintf("never below %d Ready of %d", least, reps.Min), c.settled(reps.Min, settle)
+	})
+
+	check("drain of the busiest node respects the PDB", func() (string, error) {
+		node := c.busiest()
+		stop := c.watchReady()
+		out, errOut, err := kubectl(t, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=150s")
+		least := stop()
+		defer kubectl(t, "uncordon", node)
+		if err != nil {
+			return "", fmt.Errorf("kubectl drain %s: %v\n%s", node, err, tail(out+errOut, 1500))
+		}
+		if least < minAvailable(reps.Min) {
+			return "", fmt.Errorf("the app fell to %d Ready pods during the drain, below the PDB's minimum available %d", least, minAvailable(reps.Min))
+		}
+		if err := c.settled(reps.Min, settle); err != nil {
+			return "", fmt.Errorf("after draining %s: %v", node, err)
+		}
+		figures, err := c.spread()
+		return fmt.Sprintf("drained %s; never below %d Ready (PDB minimum %d); %s", node, least, minAvailable(reps.Min), figures), err
+	})
+}
+
+// busiest is the node holding the most app pods.
+func (c *cluster) busiest() string {
+	n := map[string]int{}
+	for _, p := range c.appPods() {
+		n[p.Spec.NodeName]++
+	}
+	best := ""
+	for name := range c.nodes {
+		if best == "" || n[name] > n[best] || n[name] == n[best] && name < best {
+			best = name
+		}
+	}
+	return best
+}
+
+func (c *cluster) pendingWhy() (int, string) {
+	var pending []string
+	ps, _ := getPods(c.t, "-A")
+	for _, p := range ps {
+		if p.Metadata.DeletionTimestamp == nil && p.Spec.NodeName == "" {
+			pending = append(pending, p.Metadata.Namespace+"/"+p.Metadata.Name)
+		}
+	}
+	return len(pending), c.why(pending)
+}
+
+func readYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestSchedulingFailsOnABrokenManifest: the same checks fail when a
+// manifest change breaks scheduling: a required anti-affinity (one pod a
+// node) with more replicas at the HPA maximum than the node group has nodes.
+func TestSchedulingFailsOnABrokenManifest(t *testing.T) {
+	startScheduler(t)
+	if out, err := kubectlIn(t, platformManifest(t), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
+		t.Fatalf("applying the platform: %v\n%s", err, out)
+	}
+	var sc schedCase
+	for _, c := range schedCases(t) {
+		if c.name == "staging" {
+			sc = c
+		}
+	}
+	if sc.env == nil {
+		t.Fatal("no staging environment")
+	}
+	dir := filepath.Join(t.TempDir(), "kubernetes")
+	copyDir(t, sc.dir, dir)
+	p := filepath.Join(dir, "deployment.yaml")
+	var d appsv1.Deployment
+	readYAML(t, p, &d)
+	aa := d.Spec.Template.Spec.Affinity
+	if aa == nil || aa.PodAntiAffinity == nil || len(aa.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution) == 0 {
+		t.Fatal("the Deployment no longer prefers one pod a node; update this test")
+	}
+	for _, w := range aa.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+		aa.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution = append(aa.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution, w.PodAffinityTerm)
+	}
+	aa.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution = nil
+	data, err := yaml.Marshal(&d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := setupCase(t, sc, dir)
+	max := sc.env.App.Replicas.Max
+	if _, errOut, err := kubectl(t, "scale", "deployment", "-n", c.ns, c.deploy, fmt.Sprintf("--replicas=%d", max)); err != nil {
+		t.Fatalf("scaling: %v\n%s", err, errOut)
+	}
+	err = c.settled(max, 30*time.Second)
+	if err == nil {
+		t.Fatalf("%d replicas with a required one-a-node anti-affinity all placed on %d nodes", max, sc.env.Cluster.Nodes.Desired)
+	}
+	if !strings.Contains(err.Error(), "anti-affinity") {
+		t.Errorf("the failure does not give the scheduler's reason:\n%v", err)
+	}
+	t.Logf("fails as expected: %v", err)
+}
