@@ -34,8 +34,10 @@ import (
 // test apiserver, once, with the controllers the checks rely on:
 // Deployments and ReplicaSets (rollouts), DaemonSets (a platform pod on
 // every node), the disruption controller (the PDB's status, which the
-// eviction API reads), namespaces and the garbage collectors (clean-up), and
-// service accounts (every namespace's default account).
+// eviction API reads), namespaces and the garbage collectors (clean-up),
+// service accounts (every namespace's default account) and node lifecycle
+// (it lifts the not-ready taint the apiserver puts on a new node once KWOK
+// reports it Ready).
 func startControllerManager(t *testing.T) {
 	t.Helper()
 	apiserver(t)
@@ -43,7 +45,8 @@ func startControllerManager(t *testing.T) {
 		return startDaemon("kube-controller-manager", k8sBin(t, "kube-controller-manager"),
 			"--kubeconfig", kube.kubeconfig, "--leader-elect=false", "--secure-port=0",
 			"--controllers", "deployment-controller,replicaset-controller,daemonset-controller,disruption-controller,"+
-				"namespace-controller,garbage-collector-controller,pod-garbage-collector-controller,serviceaccount-controller")
+				"namespace-controller,garbage-collector-controller,pod-garbage-collector-controller,serviceaccount-controller,"+
+				"node-lifecycle-controller")
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -446,13 +449,13 @@ func (c *cluster) platformWant() int {
 }
 
 func (c *cluster) schedulable() int {
-	out, _, err := kubectl(c.t, "get", "nodes", "-l", "type=kwok", "-o", "jsonpath={range .items[*]}{.spec.unschedulable}{\"\\n\"}{end}")
+	out, _, err := kubectl(c.t, "get", "nodes", "-l", "type=kwok", "-o", "jsonpath={range .items[*]}{.metadata.name}={.spec.unschedulable}{\"\\n\"}{end}")
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	n := 0
 	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-		if l != "true" {
+		if l != "" && !strings.HasSuffix(l, "=true") {
 			n++
 		}
 	}
@@ -617,6 +620,26 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 	for i := 0; i < ng.Desired; i++ {
 		c.nodes[fmt.Sprintf("%s-%d", prefix, i)] = e.AWS.NodeSubnets[i%len(e.AWS.NodeSubnets)].Zone
 	}
+	// Every node Ready, untainted, with the allocatable of the model.
+	want := fmt.Sprintf("%d %dMi %d", cpu, mem, shape.maxPods)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		out, _, _ := kubectl(t, "get", "nodes", "-l", "e2e-case="+prefix, "-o",
+			`jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.spec.taints} {.status.allocatable.cpu} {.status.allocatable.memory} {.status.allocatable.pods}{"\n"}{end}`)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		ok := len(lines) == ng.Desired
+		for _, l := range lines {
+			f := strings.Fields(l)
+			ok = ok && len(f) == 5 && f[1] == "True" && strings.TrimSuffix(f[2], "m")+" "+f[3]+" "+f[4] == want
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the nodes are not Ready, untainted, with %s allocatable (CPU, memory, pods) after 90s:\n%s", want, out)
+		}
+		time.Sleep(time.Second)
+	}
 	t.Cleanup(func() {
 		kubectl(t, "delete", "namespace", c.ns, "--wait=true", "--timeout=120s")
 		kubectl(t, "delete", "nodes", "-l", "e2e-case="+prefix, "--wait=true", "--timeout=60s")
@@ -642,7 +665,7 @@ func scheduleCase(t *testing.T, sc schedCase, dir string) {
 			t.Fatalf("scaling: %v\n%s", err, errOut)
 		}
 	}
-	const settle = 120 * time.Second
+	const settle = 60 * time.Second
 	check := func(name string, f func() (string, error)) bool {
 		start := time.Now()
 		figures, err := f()
@@ -679,7 +702,7 @@ func scheduleCase(t *testing.T, sc schedCase, dir string) {
 			stop()
 			return "", fmt.Errorf("%v: %s", err, errOut)
 		}
-		out, errOut, err := kubectl(t, "rollout", "status", "deployment", "-n", c.ns, c.deploy, "--timeout=150s")
+		out, errOut, err := kubectl(t, "rollout", "status", "deployment", "-n", c.ns, c.deploy, "--timeout=90s")
 		least := stop()
 		if err != nil {
 			_, why := c.pendingWhy()
@@ -694,7 +717,7 @@ func scheduleCase(t *testing.T, sc schedCase, dir string) {
 	check("drain of the busiest node respects the PDB", func() (string, error) {
 		node := c.busiest()
 		stop := c.watchReady()
-		out, errOut, err := kubectl(t, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=150s")
+		out, errOut, err := kubectl(t, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s")
 		least := stop()
 		defer kubectl(t, "uncordon", node)
 		if err != nil {
