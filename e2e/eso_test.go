@@ -513,8 +513,8 @@ func expectDenied(t *testing.T, w *esoWorld, data map[string]string, ready, acti
 	t.Logf("refused as expected; ExternalSecret Ready %s\nAWS calls:\n%s", ready, callList(calls))
 }
 
-// startControllerManager runs the real kube-controller-manager's deployment
-// and replicaset controllers against the test apiserver, once.
+// startControllerManager runs the real kube-controller-manager against the
+// test apiserver, once, with kcmControllers.
 func startControllerManager(t *testing.T) {
 	t.Helper()
 	apiserver(t)
@@ -529,7 +529,7 @@ func startControllerManager(t *testing.T) {
 			return err
 		}
 		cmd := exec.Command(bin, "--kubeconfig", kube.kubeconfig, "--leader-elect=false", "--secure-port=0",
-			"--controllers", "deployment-controller,replicaset-controller")
+			"--controllers", kcmControllers)
 		cmd.Stdout, cmd.Stderr = log, log
 		if err := cmd.Start(); err != nil {
 			return err
@@ -547,6 +547,17 @@ func startControllerManager(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// kcmControllers are the controllers the checks rely on: Deployments and
+// ReplicaSets (rollouts), DaemonSets (a platform pod on every node of the
+// scheduling check), the disruption controller (the PDB's status, which the
+// eviction API reads), namespaces and the garbage collectors (clean-up),
+// service accounts (every namespace's default account) and node lifecycle
+// (it lifts the not-ready taint the apiserver puts on a new node once KWOK
+// reports it Ready).
+const kcmControllers = "deployment-controller,replicaset-controller,daemonset-controller,disruption-controller," +
+	"namespace-controller,garbage-collector-controller,pod-garbage-collector-controller,serviceaccount-controller," +
+	"node-lifecycle-controller"
 
 type replicaSet struct {
 	Name  string

@@ -30,29 +30,6 @@ import (
 // from out/<env>/kubernetes, with the platform's pods at their requests, on
 // nodes KWOK simulates in the shape of the environment's EKS node group.
 
-// startControllerManager runs the real kube-controller-manager against the
-// test apiserver, once, with the controllers the checks rely on:
-// Deployments and ReplicaSets (rollouts), DaemonSets (a platform pod on
-// every node), the disruption controller (the PDB's status, which the
-// eviction API reads), namespaces and the garbage collectors (clean-up),
-// service accounts (every namespace's default account) and node lifecycle
-// (it lifts the not-ready taint the apiserver puts on a new node once KWOK
-// reports it Ready).
-func startControllerManager(t *testing.T) {
-	t.Helper()
-	apiserver(t)
-	err := once("kube-controller-manager", func() error {
-		return startDaemon("kube-controller-manager", k8sBin(t, "kube-controller-manager"),
-			"--kubeconfig", kube.kubeconfig, "--leader-elect=false", "--secure-port=0",
-			"--controllers", "deployment-controller,replicaset-controller,daemonset-controller,disruption-controller,"+
-				"namespace-controller,garbage-collector-controller,pod-garbage-collector-controller,serviceaccount-controller,"+
-				"node-lifecycle-controller")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // startScheduler runs the real kube-scheduler (its default profile) and
 // KWOK, which plays the kubelet of every node labelled type=kwok: nodes
 // Ready at once, pods Running and Ready 1 to 6 s after binding (the stages
