@@ -173,8 +173,9 @@ var platformPods = []platformPod{
 
 const platformNS = "e2e-platform"
 
-// platformManifest is the platform as typed DaemonSets and Deployments.
-func platformManifest(t *testing.T) []byte {
+// platformManifest is the platform as typed DaemonSets and, with
+// deployments, Deployments.
+func platformManifest(t *testing.T, deployments bool) []byte {
 	t.Helper()
 	var docs []string
 	add := func(o any) {
@@ -187,7 +188,11 @@ func platformManifest(t *testing.T) []byte {
 	add(&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: platformNS}})
 	no := false
 	for _, p := range platformPods {
-		labels := map[string]string{"app": p.name}
+		kind := "deployment"
+		if p.daemonSet {
+			kind = "daemonset"
+		}
+		labels := map[string]string{"app": p.name, "e2e-kind": kind}
 		rl := corev1.ResourceList{}
 		if p.cpu != "0" {
 			rl[corev1.ResourceCPU] = resource.MustParse(p.cpu)
@@ -207,6 +212,9 @@ func platformManifest(t *testing.T) []byte {
 		if p.daemonSet {
 			add(&appsv1.DaemonSet{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"}, ObjectMeta: meta,
 				Spec: appsv1.DaemonSetSpec{Selector: sel, Template: tmpl}})
+			continue
+		}
+		if !deployments {
 			continue
 		}
 		r := p.replicas
@@ -389,10 +397,16 @@ func (c *cluster) settled(want int, timeout time.Duration) error {
 				pending = append(pending, p.Metadata.Namespace+"/"+p.Metadata.Name)
 			}
 		}
-		platReady := 0
+		// Every live platform pod Ready, and at least one DaemonSet pod
+		// per schedulable node besides the Deployments' (a drained node
+		// keeps its DaemonSet pods).
+		platReady, platLive := 0, 0
 		for _, p := range plat {
 			if p.ready() {
 				platReady++
+			}
+			if p.Metadata.DeletionTimestamp == nil {
+				platLive++
 			}
 		}
 		live := 0
@@ -401,7 +415,7 @@ func (c *cluster) settled(want int, timeout time.Duration) error {
 				live++
 			}
 		}
-		if ready == want && live == want && len(pending) == 0 && platReady == c.platformWant() {
+		if ready == want && live == want && len(pending) == 0 && platReady == platLive && platReady >= c.platformWant() {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -410,6 +424,17 @@ func (c *cluster) settled(want int, timeout time.Duration) error {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// daemonSets counts the platform's DaemonSets.
+func (c *cluster) daemonSets() int {
+	n := 0
+	for _, p := range platformPods {
+		if p.daemonSet {
+			n++
+		}
+	}
+	return n
 }
 
 // platformWant is how many platform pods run on the case's nodes.
@@ -548,7 +573,7 @@ func (c *cluster) watchReady() (stop func() int) {
 // the real scheduler; each check is its own subtest and prints one line.
 func TestScheduling(t *testing.T) {
 	startScheduler(t)
-	if out, err := kubectlIn(t, platformManifest(t), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
+	if out, err := kubectlIn(t, platformManifest(t, false), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
 		t.Fatalf("applying the platform: %v\n%s", err, out)
 	}
 	for _, sc := range schedCases(t) {
@@ -619,11 +644,37 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 	}
 	t.Cleanup(func() {
 		kubectl(t, "delete", "namespace", c.ns, "--wait=true", "--timeout=120s")
+		kubectl(t, "delete", "deployments", "-n", platformNS, "--all", "--wait=true", "--timeout=60s")
 		kubectl(t, "delete", "nodes", "-l", "e2e-case="+prefix, "--wait=true", "--timeout=60s")
-		// Platform pods bound to the deleted nodes are cleaned up by
-		// KWOK; the Deployments recreate them on the next case's nodes.
 		kubectl(t, "delete", "pods", "-n", platformNS, "--all", "--wait=false")
 	})
+	// As on EKS, a node runs its DaemonSets (aws-node must run before the
+	// node is Ready) before the workloads land on it: the platform's
+	// Deployments are created once every node holds its DaemonSet pods.
+	// Created together, the scheduler may fill a node's 11 pods with
+	// Deployment pods first and leave a DaemonSet pod pending.
+	dsDeadline := time.Now().Add(90 * time.Second)
+	for {
+		ps, err := getPods(t, "-n", platformNS, "-l", "e2e-kind=daemonset")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ready := 0
+		for _, p := range ps {
+			if p.ready() {
+				ready++
+			}
+		}
+		if want := c.daemonSets() * ng.Desired; ready == want {
+			break
+		} else if time.Now().After(dsDeadline) {
+			t.Fatalf("%d of %d DaemonSet pods Ready after 90s", ready, want)
+		}
+		time.Sleep(time.Second)
+	}
+	if out, err := kubectlIn(t, platformManifest(t, true), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
+		t.Fatalf("applying the platform: %v\n%s", err, out)
+	}
 	ensureNamespace(t, "-f", filepath.Join(dir, "namespace.yaml"))
 	if out, errOut, err := kubectl(t, "apply", "--server-side", "--field-manager=lexgen-e2e", "-k", dir); err != nil {
 		t.Fatalf("applying %s: %v\n%s%s", dir, err, out, errOut)
@@ -753,7 +804,7 @@ func readYAML(t *testing.T, path string, v any) {
 // node) with more replicas at the HPA maximum than the node group has nodes.
 func TestSchedulingFailsOnABrokenManifest(t *testing.T) {
 	startScheduler(t)
-	if out, err := kubectlIn(t, platformManifest(t), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
+	if out, err := kubectlIn(t, platformManifest(t, false), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
 		t.Fatalf("applying the platform: %v\n%s", err, out)
 	}
 	var sc schedCase
