@@ -21,8 +21,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/lexecon/lexgen/internal/check"
 	"github.com/lexecon/lexgen/internal/load"
 	"github.com/lexecon/lexgen/internal/model"
+	lexrender "github.com/lexecon/lexgen/internal/render"
 )
 
 // The scheduling check (issue 14): the real kube-scheduler and
@@ -93,89 +95,17 @@ func startDaemon(name, bin string, args ...string) error {
 
 var daemonLogs sync.Map
 
-// nodeShape is what one node of an instance type offers pods on EKS.
-// vCPUs and memory are those of schema/prices.cue; max pods are the VPC
-// CNI's ENIs x (IPv4 addresses per ENI - 1) + 2, from the EKS AMI's
-// eni-max-pods.txt (awslabs/amazon-eks-ami); the reservations are the EKS
-// AMI bootstrap's: kube-reserved memory 255Mi + 11Mi a pod, CPU 6% of the
-// first core, 1% of the second, 0.5% of the third and fourth, 0.25% of the
-// rest, and an eviction threshold of 100Mi. The same figures as the
-// capacity check of the platform branch (internal/check/capacity.go there):
-// when it lands, this table gives way to its data.
-type nodeShape struct {
-	vcpu, memMi, maxPods int
-}
-
-var eksNodes = map[string]nodeShape{
-	"t3.small":  {2, 2048, 11},
-	"t3.medium": {2, 4096, 17},
-	"t3.large":  {2, 8192, 35},
-	"t3.xlarge": {4, 16384, 58},
-	"m6i.large": {2, 8192, 29},
-	"m7i.large": {2, 8192, 29},
-	"c6i.large": {2, 4096, 29},
-}
-
-func (s nodeShape) allocatable() (cpuMilli, memMi int) {
-	reserve := 0.0
-	for core := 1; core <= s.vcpu; core++ {
-		switch {
-		case core == 1:
-			reserve += 60
-		case core == 2:
-			reserve += 10
-		case core <= 4:
-			reserve += 5
-		default:
-			reserve += 2.5
-		}
-	}
-	return s.vcpu*1000 - int(reserve), s.memMi - (255 + 11*s.maxPods) - 100
-}
-
-// platformPod is one workload the platform runs beside the app, at the
-// requests the platform branch renders into its charts' values
-// (internal/render/platform.go there: PlatformPods, with Argo CD in the
-// cluster and kube-prometheus-stack installed, the defaults).
-type platformPod struct {
-	name      string
-	daemonSet bool
-	replicas  int32
-	cpu, mem  string
-}
-
-var platformPods = []platformPod{
-	// EKS add-ons, at the requests the add-ons ship with.
-	{"aws-node", true, 0, "25m", "0"},
-	{"kube-proxy", true, 0, "100m", "0"},
-	{"eks-pod-identity-agent", true, 0, "0", "0"},
-	{"coredns", false, 2, "100m", "70Mi"},
-	{"metrics-server", false, 2, "100m", "200Mi"},
-	// External Secrets.
-	{"external-secrets", false, 1, "10m", "64Mi"},
-	{"external-secrets-webhook", false, 1, "10m", "32Mi"},
-	{"external-secrets-cert-controller", false, 1, "10m", "32Mi"},
-	// kube-prometheus-stack.
-	{"prometheus", false, 1, "100m", "512Mi"},
-	{"prometheus-operator", false, 1, "50m", "64Mi"},
-	{"kube-state-metrics", false, 1, "10m", "64Mi"},
-	{"node-exporter", true, 0, "10m", "32Mi"},
-	// Reloader, the Cluster Autoscaler.
-	{"reloader", false, 1, "10m", "64Mi"},
-	{"cluster-autoscaler", false, 1, "50m", "128Mi"},
-	// Argo CD.
-	{"argocd-application-controller", false, 1, "100m", "256Mi"},
-	{"argocd-repo-server", false, 1, "50m", "128Mi"},
-	{"argocd-server", false, 1, "20m", "64Mi"},
-	{"argocd-redis", false, 1, "20m", "64Mi"},
-	{"argocd-applicationset-controller", false, 1, "10m", "64Mi"},
-}
+// The nodes' allocatable and the platform's pods are the capacity check's
+// (check.Allocatable: EKS's max pods, kube-reserved and eviction threshold
+// for the type; render.PlatformPods: the add-ons', the charts' and Argo
+// CD's pods at the requests lexgen gives them), so what fails here is what
+// the arithmetic must refuse.
 
 const platformNS = "e2e-platform"
 
-// platformManifest is the platform as typed DaemonSets and, with
+// platformManifest is e's platform as typed DaemonSets and, with
 // deployments, Deployments.
-func platformManifest(t *testing.T, deployments bool) []byte {
+func platformManifest(t *testing.T, e *model.Environment, deployments bool) []byte {
 	t.Helper()
 	var docs []string
 	add := func(o any) {
@@ -187,29 +117,29 @@ func platformManifest(t *testing.T, deployments bool) []byte {
 	}
 	add(&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: platformNS}})
 	no := false
-	for _, p := range platformPods {
+	for _, p := range lexrender.PlatformPods(e) {
 		kind := "deployment"
-		if p.daemonSet {
+		if p.DaemonSet {
 			kind = "daemonset"
 		}
-		labels := map[string]string{"app": p.name, "e2e-kind": kind}
+		labels := map[string]string{"app": p.Name, "e2e-kind": kind}
 		rl := corev1.ResourceList{}
-		if p.cpu != "0" {
-			rl[corev1.ResourceCPU] = resource.MustParse(p.cpu)
+		if p.CPU != "0" {
+			rl[corev1.ResourceCPU] = resource.MustParse(p.CPU)
 		}
-		if p.mem != "0" {
-			rl[corev1.ResourceMemory] = resource.MustParse(p.mem)
+		if p.Memory != "0" {
+			rl[corev1.ResourceMemory] = resource.MustParse(p.Memory)
 		}
 		tmpl := corev1.PodTemplateSpec{
 			ObjectMeta: metav1.ObjectMeta{Labels: labels},
 			Spec: corev1.PodSpec{
 				AutomountServiceAccountToken: &no,
-				Containers:                   []corev1.Container{{Name: p.name, Image: "registry.k8s.io/pause:3.10", Resources: corev1.ResourceRequirements{Requests: rl}}},
+				Containers:                   []corev1.Container{{Name: p.Name, Image: "registry.k8s.io/pause:3.10", Resources: corev1.ResourceRequirements{Requests: rl}}},
 			},
 		}
-		meta := metav1.ObjectMeta{Name: p.name, Namespace: platformNS}
+		meta := metav1.ObjectMeta{Name: p.Name, Namespace: platformNS}
 		sel := &metav1.LabelSelector{MatchLabels: labels}
-		if p.daemonSet {
+		if p.DaemonSet {
 			add(&appsv1.DaemonSet{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"}, ObjectMeta: meta,
 				Spec: appsv1.DaemonSetSpec{Selector: sel, Template: tmpl}})
 			continue
@@ -217,7 +147,7 @@ func platformManifest(t *testing.T, deployments bool) []byte {
 		if !deployments {
 			continue
 		}
-		r := p.replicas
+		r := int32(p.Replicas)
 		add(&appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: meta,
 			Spec: appsv1.DeploymentSpec{Replicas: &r, Selector: sel, Template: tmpl}})
 	}
@@ -269,11 +199,11 @@ func schedCases(t *testing.T) []schedCase {
 func nodesManifest(t *testing.T, prefix string, e *model.Environment, n int) []byte {
 	t.Helper()
 	ng := e.Cluster.Nodes
-	shape, ok := eksNodes[ng.InstanceType]
+	capa, ok := e.Prices.EC2Capacity[ng.InstanceType]
 	if !ok {
-		t.Fatalf("no EKS node shape for %s: add it to eksNodes", ng.InstanceType)
+		t.Fatalf("no capacity for %s in schema/prices.cue", ng.InstanceType)
 	}
-	cpu, mem := shape.allocatable()
+	pods, cpu, mem := check.Allocatable(capa)
 	var docs []string
 	for i := 0; i < n; i++ {
 		zone := e.AWS.NodeSubnets[i%len(e.AWS.NodeSubnets)].Zone
@@ -290,14 +220,14 @@ func nodesManifest(t *testing.T, prefix string, e *model.Environment, n int) []b
 				}},
 			Status: corev1.NodeStatus{
 				Capacity: corev1.ResourceList{
-					corev1.ResourceCPU:    *resource.NewMilliQuantity(int64(shape.vcpu*1000), resource.DecimalSI),
-					corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", shape.memMi)),
-					corev1.ResourcePods:   *resource.NewQuantity(int64(shape.maxPods), resource.DecimalSI),
+					corev1.ResourceCPU:    *resource.NewMilliQuantity(int64(capa.VCPU*1000), resource.DecimalSI),
+					corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", int64(capa.MemoryGiB*1024))),
+					corev1.ResourcePods:   *resource.NewQuantity(int64(pods), resource.DecimalSI),
 				},
 				Allocatable: corev1.ResourceList{
 					corev1.ResourceCPU:    *resource.NewMilliQuantity(int64(cpu), resource.DecimalSI),
-					corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", mem)),
-					corev1.ResourcePods:   *resource.NewQuantity(int64(shape.maxPods), resource.DecimalSI),
+					corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", int64(mem))),
+					corev1.ResourcePods:   *resource.NewQuantity(int64(pods), resource.DecimalSI),
 				},
 			},
 		}
@@ -361,6 +291,7 @@ func getPods(t *testing.T, args ...string) ([]pod, error) {
 // cluster is one case's cluster state the checks read.
 type cluster struct {
 	t        *testing.T
+	env      *model.Environment
 	ns       string // the app's namespace
 	deploy   string
 	selector string
@@ -429,8 +360,8 @@ func (c *cluster) settled(want int, timeout time.Duration) error {
 // daemonSets counts the platform's DaemonSets.
 func (c *cluster) daemonSets() int {
 	n := 0
-	for _, p := range platformPods {
-		if p.daemonSet {
+	for _, p := range lexrender.PlatformPods(c.env) {
+		if p.DaemonSet {
 			n++
 		}
 	}
@@ -440,11 +371,11 @@ func (c *cluster) daemonSets() int {
 // platformWant is how many platform pods run on the case's nodes.
 func (c *cluster) platformWant() int {
 	n := 0
-	for _, p := range platformPods {
-		if p.daemonSet {
+	for _, p := range lexrender.PlatformPods(c.env) {
+		if p.DaemonSet {
 			n += c.schedulable()
 		} else {
-			n += int(p.replicas)
+			n += p.Replicas
 		}
 	}
 	return n
@@ -573,9 +504,6 @@ func (c *cluster) watchReady() (stop func() int) {
 // the real scheduler; each check is its own subtest and prints one line.
 func TestScheduling(t *testing.T) {
 	startScheduler(t)
-	if out, err := kubectlIn(t, platformManifest(t, false), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
-		t.Fatalf("applying the platform: %v\n%s", err, out)
-	}
 	for _, sc := range schedCases(t) {
 		t.Run(sc.name, func(t *testing.T) { scheduleCase(t, sc, sc.dir) })
 	}
@@ -586,7 +514,7 @@ func TestScheduling(t *testing.T) {
 func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas int) int) {
 	e := sc.env
 	ng, reps := e.Cluster.Nodes, e.App.Replicas
-	c := &cluster{t: t, ns: e.Name, nodes: map[string]string{}}
+	c := &cluster{t: t, env: e, ns: e.Name, nodes: map[string]string{}}
 	var d appsv1.Deployment
 	readYAML(t, filepath.Join(dir, "deployment.yaml"), &d)
 	c.ns, c.deploy = d.Namespace, d.Name
@@ -611,10 +539,9 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 	}
 
 	// The node group at its desired size, the app unchanged.
-	shape := eksNodes[ng.InstanceType]
-	cpu, mem := shape.allocatable()
-	t.Logf("node model: %d x %s (%s), %dm CPU, %dMi memory, %d pods a node allocatable; app %d-%d replicas",
-		ng.Desired, ng.InstanceType, ng.CapacityType, cpu, mem, shape.maxPods, reps.Min, reps.Max)
+	pods, cpu, mem := check.Allocatable(e.Prices.EC2Capacity[ng.InstanceType])
+	t.Logf("node model: %d x %s (%s), %.0fm CPU, %.0fMi memory, %d pods a node allocatable; app %d-%d replicas",
+		ng.Desired, ng.InstanceType, ng.CapacityType, cpu, mem, pods, reps.Min, reps.Max)
 	prefix := sc.name
 	if out, err := kubectlIn(t, nodesManifest(t, prefix, e, ng.Desired), "apply", "-f", "-"); err != nil {
 		t.Fatalf("creating the nodes: %v\n%s", err, out)
@@ -623,7 +550,7 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 		c.nodes[fmt.Sprintf("%s-%d", prefix, i)] = e.AWS.NodeSubnets[i%len(e.AWS.NodeSubnets)].Zone
 	}
 	// Every node Ready, untainted, with the allocatable of the model.
-	want := fmt.Sprintf("%d %dMi %d", cpu, mem, shape.maxPods)
+	want := fmt.Sprintf("%.0f %.0fMi %d", cpu, mem, pods)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		out, _, _ := kubectl(t, "get", "nodes", "-l", "e2e-case="+prefix, "-o",
@@ -644,7 +571,7 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 	}
 	t.Cleanup(func() {
 		kubectl(t, "delete", "namespace", c.ns, "--wait=true", "--timeout=120s")
-		kubectl(t, "delete", "deployments", "-n", platformNS, "--all", "--wait=true", "--timeout=60s")
+		kubectl(t, "delete", "deployments,daemonsets", "-n", platformNS, "--all", "--wait=true", "--timeout=60s")
 		kubectl(t, "delete", "nodes", "-l", "e2e-case="+prefix, "--wait=true", "--timeout=60s")
 		kubectl(t, "delete", "pods", "-n", platformNS, "--all", "--wait=false")
 	})
@@ -653,6 +580,9 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 	// Deployments are created once every node holds its DaemonSet pods.
 	// Created together, the scheduler may fill a node's 11 pods with
 	// Deployment pods first and leave a DaemonSet pod pending.
+	if out, err := kubectlIn(t, platformManifest(t, e, false), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
+		t.Fatalf("applying the platform's DaemonSets: %v\n%s", err, out)
+	}
 	dsDeadline := time.Now().Add(90 * time.Second)
 	for {
 		ps, err := getPods(t, "-n", platformNS, "-l", "e2e-kind=daemonset")
@@ -672,7 +602,7 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 		}
 		time.Sleep(time.Second)
 	}
-	if out, err := kubectlIn(t, platformManifest(t, true), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
+	if out, err := kubectlIn(t, platformManifest(t, e, true), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
 		t.Fatalf("applying the platform: %v\n%s", err, out)
 	}
 	ensureNamespace(t, "-f", filepath.Join(dir, "namespace.yaml"))
@@ -804,9 +734,6 @@ func readYAML(t *testing.T, path string, v any) {
 // node) with more replicas at the HPA maximum than the node group has nodes.
 func TestSchedulingFailsOnABrokenManifest(t *testing.T) {
 	startScheduler(t)
-	if out, err := kubectlIn(t, platformManifest(t, false), "apply", "--server-side", "--field-manager=lexgen-e2e", "-f", "-"); err != nil {
-		t.Fatalf("applying the platform: %v\n%s", err, out)
-	}
 	var sc schedCase
 	for _, c := range schedCases(t) {
 		if c.name == "staging" {

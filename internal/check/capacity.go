@@ -180,3 +180,11 @@ func addonVersions(e *model.Environment, add adder) {
 			v, k, hint, k)
 	}
 }
+
+// Allocatable is what one node of an instance type offers pods, as the
+// capacity check counts it (nodeOf): the e2e scheduling check builds its
+// simulated nodes from the same figures.
+func Allocatable(c model.Capacity) (pods int, cpuMilli, memMi float64) {
+	n := nodeOf(c)
+	return n.pods, n.cpu, n.memMi
+}
