@@ -18,7 +18,7 @@ import (
 var builtin = map[string]bool{
 	"v1 Namespace": true, "v1 ConfigMap": true, "v1 Service": true, "v1 ServiceAccount": true,
 	"apps/v1 Deployment": true, "autoscaling/v2 HorizontalPodAutoscaler": true,
-	"policy/v1 PodDisruptionBudget": true, "networking.k8s.io/v1 NetworkPolicy": true,
+	"policy/v1 PodDisruptionBudget": true, "networking.k8s.io/v1 NetworkPolicy": true, "scheduling.k8s.io/v1 PriorityClass": true,
 }
 
 // object is the part of a rendered object the closure check reads.

@@ -34,8 +34,8 @@ func TestOneValueChangesOnlyItsLines(t *testing.T) {
 			},
 		}, 1},
 		// min and max default to desired, so all three move.
-		{"node count", "desired:      2", "desired:      3", map[string][]string{
-			"staging/terraform/staging.tfvars": {"node_desired_size                = 3", "node_max_size                    = 3", "node_min_size                    = 3"},
+		{"node count", "desired:      3", "desired:      4", map[string][]string{
+			"staging/terraform/staging.tfvars": {"node_desired_size                = 4", "node_max_size                    = 4", "node_min_size                    = 4"},
 		}, 5},
 		{"database class", `instanceClass:       "db.t3.micro"`, `instanceClass:       "db.t3.small"`, map[string][]string{
 			"staging/terraform/staging.tfvars": {`db_instance_class                = "db.t3.small"`},

@@ -143,10 +143,12 @@ func capacity(e *model.Environment, add adder) {
 		add("cluster.nodes.min", false, "%d x %s (nodes.min) cannot hold the platform, the HPA's minimum of %d replicas and the one extra pod of a rolling update: they offer %s; %s",
 			ng.Min, it, r.Min, lack, fix(e, d, ng.Min, r.Min+1, 0))
 	} else if ng.Min >= 2 {
-		// A drain is routine (node upgrades, spot reclaims); the production
-		// tier must survive one, others are warned.
+		// A drain is routine (node upgrades, spot reclaims, the Cluster
+		// Autoscaler's scale-down): every tier must survive one. Issue 14's
+		// scheduling check saw staging's 2 x t3.medium fail it on the real
+		// scheduler, as this arithmetic says.
 		if lack := shortfall(e, nd, d, ng.Min-1, r.Min); lack != "" {
-			add("cluster.nodes.min", !e.IsProduction(), "with one of its %d x %s drained (an upgrade, a reclaimed node), the rest cannot hold the platform and the HPA's minimum of %d replicas: they offer %s; %s",
+			add("cluster.nodes.min", false, "with one of its %d x %s drained (an upgrade, a reclaimed node), the rest cannot hold the platform and the HPA's minimum of %d replicas: they offer %s; %s",
 				ng.Min, it, r.Min, lack, fix(e, d, ng.Min-1, r.Min, 1))
 		}
 	}

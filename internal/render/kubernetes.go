@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -38,6 +39,7 @@ func kubernetesObjects(e *model.Environment) ([]k8sObject, error) {
 	}
 	objs := []k8sObject{
 		{"namespace.yaml", namespace(e)},
+		{"priorityclass.yaml", priorityClass(e)},
 		{"serviceaccount.yaml", serviceAccount(e)},
 		{"serviceaccount-external-secrets.yaml", externalSecretsServiceAccount(e)},
 		{"secretstore.yaml", secretStore(e)},
@@ -265,23 +267,29 @@ func deployment(e *model.Environment, cm *corev1.ConfigMap) (*appsv1.Deployment,
 		annotations["prometheus.io/port"] = strconv.Itoa(e.App.Port)
 		annotations["prometheus.io/path"] = e.App.MetricsPath
 	}
-	probe := func(period, failures int32) *corev1.Probe {
+	// Readiness asks the health path, which the seed says checks the
+	// database: a pod that cannot reach it leaves the Service and comes back.
+	// Liveness and startup only ask whether the process accepts connections
+	// on its port: a database failover must not restart every pod at once,
+	// and a slow start gets 5 x 30 s before liveness may restart it.
+	readiness := &corev1.Probe{
+		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Path: e.App.HealthPath, Port: intstr.FromString(httpPort),
+		}},
+		PeriodSeconds: 5, TimeoutSeconds: 3, FailureThreshold: 3,
+	}
+	listening := func(period, failures int32) *corev1.Probe {
 		return &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-				Path: e.App.HealthPath, Port: intstr.FromString(httpPort),
-			}},
-			PeriodSeconds:    period,
-			TimeoutSeconds:   3,
-			FailureThreshold: failures,
+			ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(httpPort)}},
+			PeriodSeconds: period, TimeoutSeconds: 3, FailureThreshold: failures,
 		}
 	}
-	liveness, readiness := probe(10, 3), probe(5, 3)
-	liveness.InitialDelaySeconds = 10
-	spread := func(key string) corev1.TopologySpreadConstraint {
+	liveness, startup := listening(10, 3), listening(5, 30)
+	spread := func(key string, when corev1.UnsatisfiableConstraintAction) corev1.TopologySpreadConstraint {
 		return corev1.TopologySpreadConstraint{
 			MaxSkew:           1,
 			TopologyKey:       key,
-			WhenUnsatisfiable: corev1.ScheduleAnyway,
+			WhenUnsatisfiable: when,
 			LabelSelector:     &metav1.LabelSelector{MatchLabels: selector(e)},
 		}
 	}
@@ -325,9 +333,16 @@ func deployment(e *model.Environment, cm *corev1.ConfigMap) (*appsv1.Deployment,
 							},
 						}},
 					}},
+					// The zones are kept even (a zone's outage takes at most
+					// half the pods, rounded up), the nodes preferably: when
+					// the zone a pod must go to is full, the priority class
+					// lets the scheduler preempt a platform pod rather than
+					// stack the app in one zone (issue 14: after a drain,
+					// both replicas landed in one zone with ScheduleAnyway).
+					PriorityClassName: e.AppName(),
 					TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
-						spread("topology.kubernetes.io/zone"),
-						spread("kubernetes.io/hostname"),
+						spread("topology.kubernetes.io/zone", corev1.DoNotSchedule),
+						spread("kubernetes.io/hostname", corev1.ScheduleAnyway),
 					},
 					Containers: []corev1.Container{{
 						Name:  e.Service,
@@ -340,6 +355,7 @@ func deployment(e *model.Environment, cm *corev1.ConfigMap) (*appsv1.Deployment,
 						Resources:      res,
 						LivenessProbe:  liveness,
 						ReadinessProbe: readiness,
+						StartupProbe:   startup,
 						SecurityContext: &corev1.SecurityContext{
 							AllowPrivilegeEscalation: ptr(false),
 							ReadOnlyRootFilesystem:   ptr(true),
@@ -350,13 +366,22 @@ func deployment(e *model.Environment, cm *corev1.ConfigMap) (*appsv1.Deployment,
 					}},
 					Volumes: []corev1.Volume{{
 						Name:         "tmp",
-						VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}},
+						VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr(resource.MustParse(tmpSize))}},
 					}},
 				},
 			},
 		},
 	}, nil
 }
+
+// The app's local disk: its root filesystem is read-only, so it writes
+// only logs and /tmp (an emptyDir of at most tmpSize). The limit bounds
+// what one pod can take from its node's disk before the kubelet evicts it.
+const (
+	tmpSize          = "512Mi"
+	ephemeralRequest = "128Mi"
+	ephemeralLimit   = "1Gi"
+)
 
 func resources(r model.Resources) (corev1.ResourceRequirements, error) {
 	list := func(q model.Quantities) (corev1.ResourceList, error) {
@@ -378,6 +403,8 @@ func resources(r model.Resources) (corev1.ResourceRequirements, error) {
 	if err != nil {
 		return corev1.ResourceRequirements{}, err
 	}
+	req[corev1.ResourceEphemeralStorage] = resource.MustParse(ephemeralRequest)
+	lim[corev1.ResourceEphemeralStorage] = resource.MustParse(ephemeralLimit)
 	return corev1.ResourceRequirements{Requests: req, Limits: lim}, nil
 }
 
@@ -419,6 +446,26 @@ func hpa(e *model.Environment) *autoscalingv2.HorizontalPodAutoscaler {
 				target(corev1.ResourceMemory, e.App.Autoscaling.MemoryPercent),
 			},
 		},
+	}
+}
+
+// AppPriority is the app's pods' priority: above the platform components
+// that set none (External Secrets, Argo CD, Prometheus, Reloader: 0), below
+// the system classes of the EKS add-ons, node-exporter and the Cluster
+// Autoscaler (2,000,000,000 and up).
+const AppPriority = 1000
+
+// priorityClass lets the app's pods preempt a platform component when the
+// zone their spread requires has no room (a drain, a scale-up); the
+// component goes pending and the Cluster Autoscaler adds a node for it. It
+// is cluster-wide, named for the environment.
+func priorityClass(e *model.Environment) *schedulingv1.PriorityClass {
+	return &schedulingv1.PriorityClass{
+		TypeMeta:         metav1.TypeMeta{APIVersion: "scheduling.k8s.io/v1", Kind: "PriorityClass"},
+		ObjectMeta:       metav1.ObjectMeta{Name: e.AppName(), Labels: labels(e)},
+		Value:            AppPriority,
+		PreemptionPolicy: ptr(corev1.PreemptLowerPriority),
+		Description:      "The " + e.AppName() + " pods: placed before the platform's components (lexgen).",
 	}
 }
 

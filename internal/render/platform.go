@@ -39,7 +39,16 @@ type PlatformPod struct {
 	Replicas  int
 	CPU       string
 	Memory    string
+	// Priority is the PriorityClass its pods run at ("" for none, priority
+	// 0): the app's class (AppPriority) may preempt those without one.
+	Priority string
 }
+
+// The built-in classes every cluster has (the kube-apiserver creates them).
+const (
+	nodeCritical    = "system-node-critical"
+	clusterCritical = "system-cluster-critical"
+)
 
 // requests is the resources block of a chart's values: explicit requests
 // and a memory limit for every platform pod.
@@ -84,7 +93,12 @@ type promStackValues struct {
 	} `json:"prometheus"`
 	PrometheusOperator resourcesOnly `json:"prometheusOperator"`
 	KubeStateMetrics   resourcesOnly `json:"kube-state-metrics"`
-	NodeExporter       resourcesOnly `json:"prometheus-node-exporter"`
+	NodeExporter       struct {
+		Resources *corev1.ResourceRequirements `json:"resources"`
+		// A node's exporter must not be what the app preempts: a DaemonSet
+		// pod has nowhere else to go.
+		PriorityClassName string `json:"priorityClassName"`
+	} `json:"prometheus-node-exporter"`
 }
 
 type enabled struct {
@@ -104,8 +118,9 @@ type autoscalerValues struct {
 			Annotations map[string]string `json:"annotations"`
 		} `json:"serviceAccount"`
 	} `json:"rbac"`
-	ExtraArgs map[string]string            `json:"extraArgs"`
-	Resources *corev1.ResourceRequirements `json:"resources"`
+	ExtraArgs         map[string]string            `json:"extraArgs"`
+	Resources         *corev1.ResourceRequirements `json:"resources"`
+	PriorityClassName string                       `json:"priorityClassName"`
 }
 
 // ChartCRDs are the custom resources (group/version Kind) each pinned chart
@@ -145,7 +160,7 @@ func Platform(e *model.Environment) []Component {
 				{Name: "prometheus", Replicas: 1, CPU: "100m", Memory: "512Mi"},
 				{Name: "prometheus-operator", Replicas: 1, CPU: "50m", Memory: "64Mi"},
 				{Name: "kube-state-metrics", Replicas: 1, CPU: "10m", Memory: "64Mi"},
-				{Name: "node-exporter", DaemonSet: true, CPU: "10m", Memory: "32Mi"},
+				{Name: "node-exporter", DaemonSet: true, CPU: "10m", Memory: "32Mi", Priority: nodeCritical},
 			}}
 		v := promStackValues{}
 		v.Prometheus.PrometheusSpec.ServiceMonitorSelector = metav1.LabelSelector{MatchLabels: p.Prometheus.ServiceMonitorLabels}
@@ -153,6 +168,7 @@ func Platform(e *model.Environment) []Component {
 		v.PrometheusOperator.Resources = requests(ps.Pods[1])
 		v.KubeStateMetrics.Resources = requests(ps.Pods[2])
 		v.NodeExporter.Resources = requests(ps.Pods[3])
+		v.NodeExporter.PriorityClassName = ps.Pods[3].Priority
 		ps.values = v
 		cs = append(cs, ps)
 	}
@@ -165,8 +181,8 @@ func Platform(e *model.Environment) []Component {
 	cs = append(cs, rl)
 
 	ca := Component{Name: "cluster-autoscaler", Namespace: model.ClusterAutoscalerNamespace, Chart: p.ClusterAutoscaler, Wave: 0,
-		Pods: []PlatformPod{{Name: "cluster-autoscaler", Replicas: 1, CPU: "50m", Memory: "128Mi"}}}
-	av := autoscalerValues{CloudProvider: "aws", AWSRegion: e.AWS.Region, Resources: requests(ca.Pods[0]),
+		Pods: []PlatformPod{{Name: "cluster-autoscaler", Replicas: 1, CPU: "50m", Memory: "128Mi", Priority: clusterCritical}}}
+	av := autoscalerValues{CloudProvider: "aws", AWSRegion: e.AWS.Region, Resources: requests(ca.Pods[0]), PriorityClassName: ca.Pods[0].Priority,
 		// Never below the node group's min, never above its max: the
 		// group's own limits bound it; balance keeps the zones even.
 		ExtraArgs: map[string]string{"balance-similar-node-groups": "true", "skip-nodes-with-local-storage": "false"}}
@@ -266,13 +282,15 @@ const ArgoCDValuesPath = "platform/argocd/values.yaml"
 // addonPods are the pods the EKS add-ons run, at their requests as the
 // add-ons ship them (the add-ons' manifests: aws-node 25m CPU, kube-proxy
 // 100m, CoreDNS 2 x 100m and 70Mi; metrics-server 100m and 200Mi, counted
-// at 2 replicas; the pod identity agent sets no requests).
+// at 2 replicas; the pod identity agent sets no requests). Their priority
+// classes are the add-ons' too: the node agents system-node-critical,
+// CoreDNS and metrics-server system-cluster-critical.
 var addonPods = []PlatformPod{
-	{Name: "aws-node", DaemonSet: true, CPU: "25m", Memory: "0"},
-	{Name: "kube-proxy", DaemonSet: true, CPU: "100m", Memory: "0"},
-	{Name: "eks-pod-identity-agent", DaemonSet: true, CPU: "0", Memory: "0"},
-	{Name: "coredns", Replicas: 2, CPU: "100m", Memory: "70Mi"},
-	{Name: "metrics-server", Replicas: 2, CPU: "100m", Memory: "200Mi"},
+	{Name: "aws-node", DaemonSet: true, CPU: "25m", Memory: "0", Priority: nodeCritical},
+	{Name: "kube-proxy", DaemonSet: true, CPU: "100m", Memory: "0", Priority: nodeCritical},
+	{Name: "eks-pod-identity-agent", DaemonSet: true, CPU: "0", Memory: "0", Priority: nodeCritical},
+	{Name: "coredns", Replicas: 2, CPU: "100m", Memory: "70Mi", Priority: clusterCritical},
+	{Name: "metrics-server", Replicas: 2, CPU: "100m", Memory: "200Mi", Priority: clusterCritical},
 }
 
 // PlatformPods are every pod the platform runs in e's cluster besides the

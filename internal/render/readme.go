@@ -78,7 +78,7 @@ Rendered from {{code .E.Source}}.
 | Replicas | {{.E.App.Replicas.Min}}-{{.E.App.Replicas.Max}}, scaling at {{.E.App.Autoscaling.CPUPercent}}% CPU / {{.E.App.Autoscaling.MemoryPercent}}% memory |
 | Resources | requests {{text .E.App.Resources.Requests.CPU}} CPU / {{text .E.App.Resources.Requests.Memory}}, limits {{text .E.App.Resources.Limits.CPU}} CPU / {{text .E.App.Resources.Limits.Memory}} |
 | Service | {{text .E.AppName}}: port 80 -> container port {{.E.App.Port}} |
-| Health | liveness and readiness on {{text .E.App.HealthPath}} |
+| Health | readiness on {{text .E.App.HealthPath}} (it checks the database); liveness and startup only that the port accepts connections |
 | Metrics | {{if .E.App.MetricsEnabled}}Prometheus on {{text .E.App.MetricsPath}}{{else}}off{{end}} |
 | Security | non-root (uid {{.E.App.RunAsUser}}), read-only root filesystem, Pod Security "restricted" |
 | Log level | {{text .E.App.LogLevel}} |
@@ -298,6 +298,8 @@ func newRunbook(e *model.Environment) (runbook, error) {
 		command("kubectl get hpa", value(e.AppName()), "-n", ns),
 		command("kubectl get events -n", ns, "--sort-by=.lastTimestamp"),
 		r.Restart,
+		commented(command("kubectl drain", value("NODE"), "--ignore-daemonsets --delete-emptydir-data"),
+			"the app's pods keep /tmp in an emptyDir; the PodDisruptionBudget paces the evictions"),
 		command("aws rds describe-db-instances --db-instance-identifier", value(e.DBIdentifier()), "--region", region),
 		command("aws rds describe-db-log-files --db-instance-identifier", value(e.DBIdentifier()), "--region", region),
 	)

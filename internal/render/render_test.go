@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	psaapi "k8s.io/pod-security-admission/api"
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
@@ -247,6 +248,7 @@ var kinds = map[string]func() any{
 	"Service":                 func() any { return &corev1.Service{} },
 	"HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
 	"PodDisruptionBudget":     func() any { return &policyv1.PodDisruptionBudget{} },
+	"PriorityClass":           func() any { return &schedulingv1.PriorityClass{} },
 	"NetworkPolicy":           func() any { return &networkingv1.NetworkPolicy{} },
 	"ServiceMonitor":          func() any { return &ServiceMonitor{} },
 	"SecretStore":             func() any { return &SecretStore{} },
