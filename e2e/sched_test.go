@@ -133,6 +133,7 @@ func platformManifest(t *testing.T, e *model.Environment, deployments bool) []by
 		tmpl := corev1.PodTemplateSpec{
 			ObjectMeta: metav1.ObjectMeta{Labels: labels},
 			Spec: corev1.PodSpec{
+				PriorityClassName:            p.Priority,
 				AutomountServiceAccountToken: &no,
 				Containers:                   []corev1.Container{{Name: p.Name, Image: "registry.k8s.io/pause:3.10", Resources: corev1.ResourceRequirements{Requests: rl}}},
 			},
@@ -204,6 +205,11 @@ func nodesManifest(t *testing.T, prefix string, e *model.Environment, n int) []b
 		t.Fatalf("no capacity for %s in schema/prices.cue", ng.InstanceType)
 	}
 	pods, cpu, mem := check.Allocatable(capa)
+	// The node's disk (cluster.nodes.diskSizeGiB) less what the EKS AMI's
+	// kubelet keeps: 1Gi of kube-reserved ephemeral storage and the 10%
+	// nodefs.available eviction threshold.
+	disk := int64(ng.DiskSizeGiB) << 30
+	ephemeral := disk - 1<<30 - disk/10
 	var docs []string
 	for i := 0; i < n; i++ {
 		zone := e.AWS.NodeSubnets[i%len(e.AWS.NodeSubnets)].Zone
@@ -220,14 +226,16 @@ func nodesManifest(t *testing.T, prefix string, e *model.Environment, n int) []b
 				}},
 			Status: corev1.NodeStatus{
 				Capacity: corev1.ResourceList{
-					corev1.ResourceCPU:    *resource.NewMilliQuantity(int64(capa.VCPU*1000), resource.DecimalSI),
-					corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", int64(capa.MemoryGiB*1024))),
-					corev1.ResourcePods:   *resource.NewQuantity(int64(pods), resource.DecimalSI),
+					corev1.ResourceCPU:              *resource.NewMilliQuantity(int64(capa.VCPU*1000), resource.DecimalSI),
+					corev1.ResourceMemory:           resource.MustParse(fmt.Sprintf("%dMi", int64(capa.MemoryGiB*1024))),
+					corev1.ResourcePods:             *resource.NewQuantity(int64(pods), resource.DecimalSI),
+					corev1.ResourceEphemeralStorage: *resource.NewQuantity(disk, resource.BinarySI),
 				},
 				Allocatable: corev1.ResourceList{
-					corev1.ResourceCPU:    *resource.NewMilliQuantity(int64(cpu), resource.DecimalSI),
-					corev1.ResourceMemory: resource.MustParse(fmt.Sprintf("%dMi", int64(mem))),
-					corev1.ResourcePods:   *resource.NewQuantity(int64(pods), resource.DecimalSI),
+					corev1.ResourceCPU:              *resource.NewMilliQuantity(int64(cpu), resource.DecimalSI),
+					corev1.ResourceMemory:           resource.MustParse(fmt.Sprintf("%dMi", int64(mem))),
+					corev1.ResourcePods:             *resource.NewQuantity(int64(pods), resource.DecimalSI),
+					corev1.ResourceEphemeralStorage: *resource.NewQuantity(ephemeral, resource.BinarySI),
 				},
 			},
 		}

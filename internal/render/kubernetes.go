@@ -291,6 +291,10 @@ func deployment(e *model.Environment, cm *corev1.ConfigMap) (*appsv1.Deployment,
 			TopologyKey:       key,
 			WhenUnsatisfiable: when,
 			LabelSelector:     &metav1.LabelSelector{MatchLabels: selector(e)},
+			// A cordoned node (a drain) is not a place to spread to: by
+			// default its zone would still count, with no pods, and hold
+			// the other zones to one pod each.
+			NodeTaintsPolicy: ptr(corev1.NodeInclusionPolicyHonor),
 		}
 	}
 	podLabels := versioned(e, labels(e))
