@@ -132,6 +132,14 @@ func capacity(e *model.Environment, add adder) {
 	}
 	nd, d, ng, r := nodeOf(c), platformDemand(e), e.Cluster.Nodes, e.App.Replicas
 	it := ng.InstanceType
+	// The totals below say nothing if one pod fits on no node: the
+	// scheduler places whole pods, each beside its node's DaemonSets.
+	req := e.App.Resources.Requests
+	if cpu, mem := quantity(req.CPU)*1000, quantity(req.Memory)/(1<<20); cpu > nd.cpu-d.perNodeCPU || mem > nd.memMi-d.perNodeM {
+		add("app.resources.requests", false, "one pod of the app asks %s CPU and %s memory, but a %s offers %.0fm and %.0fMi beside the platform's DaemonSets, so no node can run it; lower the requests or set a larger cluster.nodes.instanceType",
+			req.CPU, req.Memory, it, nd.cpu-d.perNodeCPU, nd.memMi-d.perNodeM)
+		return
+	}
 	if lack := shortfall(e, nd, d, ng.Max, r.Max); lack != "" {
 		add("cluster.nodes.max", false, "%d x %s cannot hold the HPA's maximum of %d replicas with the platform: they offer %s; %s",
 			ng.Max, it, r.Max, lack, strings.Replace(fix(e, d, ng.Max, r.Max, 0), "nodes.min", "nodes.max", 1))

@@ -49,6 +49,11 @@ func TestCrossChecks(t *testing.T) {
 		// A node of the test's type offers 4000m - 80m reserved - 125m of
 		// DaemonSets = 3795m; the platform's other pods (no Prometheus, no
 		// Argo CD here) request 490m: 3 nodes hold 43 replicas of 250m.
+		// 3795m a node beside the DaemonSets: no node holds a 4-CPU pod,
+		// though 3 nodes hold 2 of them in total.
+		{"one pod fits on no node", func(e *model.Environment) {
+			e.App.Resources.Requests.CPU, e.App.Resources.Limits.CPU = "3900m", "4"
+		}, "error x.app.resources.requests"},
 		{"max replicas do not fit", func(e *model.Environment) { e.App.Replicas.Max = 50 }, "error x.cluster.nodes.max"},
 		// 2 nodes hold 28 of 250m, 3 hold 43.
 		{"fits only at max nodes", func(e *model.Environment) { e.App.Replicas.Max = 35 }, "warning x.cluster.nodes.desired"},
