@@ -90,7 +90,9 @@ ESO_DIR = .cache/eso
 
 KWOK_BIN = .cache/kwok/bin
 
-e2e: setup $(K8S_BIN)/.built $(ESO_DIR)/.built $(KWOK_BIN)/.built ## Terraform against the real AWS provider; manifests against a real kube-apiserver, scheduler, controllers and External Secrets
+KUBE_SCORE = .cache/kube-score/kube-score
+
+e2e: setup $(K8S_BIN)/.built $(ESO_DIR)/.built $(KWOK_BIN)/.built $(KUBE_SCORE) ## Terraform against the real AWS provider; manifests against a real kube-apiserver, scheduler, controllers and External Secrets
 	$(GO) test -tags e2e -count=1 -timeout 40m ./e2e
 
 # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and etcd,
@@ -125,5 +127,11 @@ $(KWOK_BIN)/.built: tools/kwok/go.mod tools/kwok/go.sum
 		cp "$$stages"/node/fast/node-initialize.yaml "$$stages"/node/heartbeat/node-heartbeat.yaml \
 			"$$stages"/pod/general/pod-*.yaml $(KWOK_BIN)/../stages/
 	touch $@
+
+# kube-score, pinned in tools/kube-score (its own module), scores the
+# rendered manifests; e2e/kubescore_test.go holds its reasoned allow-list.
+$(KUBE_SCORE): tools/kube-score/go.mod tools/kube-score/go.sum
+	mkdir -p $(@D)
+	cd tools/kube-score && $(GO) build -trimpath -ldflags='-s -w' -o ../../$@ github.com/zegl/kube-score/cmd/kube-score
 
 ci: setup test check fuzz e2e ## what .ci/run runs
