@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -177,27 +178,46 @@ func schedCases(t *testing.T) []schedCase {
 	for _, e := range envs {
 		cases = append(cases, schedCase{e.Name, e, filepath.Join(repoRoot, "out", e.Name, "kubernetes")})
 	}
-	// The golden options case: spot nodes and a night schedule. Loaded as
-	// the golden test does: the schema, the base environments, the case's.
-	root := t.TempDir()
-	for _, d := range [][2]string{{"cue.mod", "cue.mod"}, {"schema", "schema"}, {"golden/base/envs", "envs"}, {"golden/render/options/envs", "envs"}} {
-		copyDir(t, filepath.Join(repoRoot, d[0]), filepath.Join(root, d[1]))
-	}
-	r, err = load.Open(root)
+	// Every golden render case (golden/base's environments are the same as
+	// envs/'s but for comments and costs, and are covered above): loaded
+	// as the golden test does, the schema, the base environments, the
+	// case's; its environments are those of its own envs/.
+	cs, err := filepath.Glob(filepath.Join(repoRoot, "golden", "render", "*", "envs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	envs, ds = r.Load([]string{"qa"})
-	if ds != nil {
-		t.Fatal(ds)
+	for _, caseEnvs := range cs {
+		name := filepath.Base(filepath.Dir(caseEnvs))
+		files, _ := filepath.Glob(filepath.Join(caseEnvs, "*.cue"))
+		var own []string
+		for _, f := range files {
+			own = append(own, strings.TrimSuffix(filepath.Base(f), ".cue"))
+		}
+		root := t.TempDir()
+		for _, d := range [][2]string{{"cue.mod", "cue.mod"}, {"schema", "schema"}, {"golden/base/envs", "envs"}, {"golden/render/" + name + "/envs", "envs"}} {
+			copyDir(t, filepath.Join(repoRoot, d[0]), filepath.Join(root, d[1]))
+		}
+		r, err := load.Open(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		envs, ds := r.Load(own)
+		if ds != nil {
+			t.Fatalf("golden case %s: %v", name, ds)
+		}
+		for _, e := range envs {
+			cases = append(cases, schedCase{"golden-" + name + "-" + e.Name, e, filepath.Join(repoRoot, "golden", "render", name, "out", e.Name, "kubernetes")})
+		}
 	}
-	cases = append(cases, schedCase{"golden-options-qa", envs[0], filepath.Join(repoRoot, "golden", "render", "options", "out", "qa", "kubernetes")})
+	if len(cases) < 5 {
+		t.Fatalf("only %d cases", len(cases))
+	}
 	return cases
 }
 
-// nodesManifest models n nodes of e's node group, round-robin over the
-// zones of its node subnets, as EKS labels them.
-func nodesManifest(t *testing.T, prefix string, e *model.Environment, n int) []byte {
+// nodesManifest models nodes of e's node group (name -> zone), labelled as
+// EKS labels them.
+func nodesManifest(t *testing.T, prefix string, e *model.Environment, nodes map[string]string) []byte {
 	t.Helper()
 	ng := e.Cluster.Nodes
 	capa, ok := e.Prices.EC2Capacity[ng.InstanceType]
@@ -211,9 +231,13 @@ func nodesManifest(t *testing.T, prefix string, e *model.Environment, n int) []b
 	disk := int64(ng.DiskSizeGiB) << 30
 	ephemeral := disk - 1<<30 - disk/10
 	var docs []string
-	for i := 0; i < n; i++ {
-		zone := e.AWS.NodeSubnets[i%len(e.AWS.NodeSubnets)].Zone
-		name := fmt.Sprintf("%s-%d", prefix, i)
+	names := make([]string, 0, len(nodes))
+	for name := range nodes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		zone := nodes[name]
 		node := corev1.Node{
 			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
 			ObjectMeta: metav1.ObjectMeta{Name: name,
@@ -304,6 +328,50 @@ type cluster struct {
 	deploy   string
 	selector string
 	nodes    map[string]string // node -> zone
+	prefix   string            // of the case's node names
+	next     int               // the next node's number
+}
+
+// nextNode names a new node and gives it the zone an autoscaling group
+// launches in: the first, in subnet order, of the zones with fewest nodes
+// (so n nodes are balanced as validate's capacity check assumes). It
+// records the node in c.nodes with that zone.
+func (c *cluster) nextNode() string {
+	var zones []string
+	per := map[string]int{}
+	for _, s := range c.env.AWS.NodeSubnets {
+		if _, ok := per[s.Zone]; !ok {
+			zones = append(zones, s.Zone)
+			per[s.Zone] = 0
+		}
+	}
+	for _, z := range c.nodes {
+		per[z]++
+	}
+	zone := zones[0]
+	for _, z := range zones {
+		if per[z] < per[zone] {
+			zone = z
+		}
+	}
+	name := fmt.Sprintf("%s-%d", c.prefix, c.next)
+	c.next++
+	c.nodes[name] = zone
+	return name
+}
+
+// addNode creates one more node of the group, as the group's scale-out
+// (the Cluster Autoscaler, a managed update's surge) launches it, and
+// waits for it to be Ready.
+func (c *cluster) addNode() error {
+	name := c.nextNode()
+	if out, err := kubectlIn(c.t, nodesManifest(c.t, c.prefix, c.env, map[string]string{name: c.nodes[name]}), "apply", "-f", "-"); err != nil {
+		return fmt.Errorf("adding node %s: %v\n%s", name, err, out)
+	}
+	if _, errOut, err := kubectl(c.t, "wait", "--for=condition=Ready", "node/"+name, "--timeout=60s"); err != nil {
+		return fmt.Errorf("node %s not Ready: %v: %s", name, err, errOut)
+	}
+	return nil
 }
 
 func (c *cluster) appPods() []pod {
@@ -571,11 +639,12 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 	t.Logf("node model: %d x %s (%s), %.0fm CPU, %.0fMi memory, %d pods a node allocatable; app %d-%d replicas",
 		ng.Desired, ng.InstanceType, ng.CapacityType, cpu, mem, pods, reps.Min, reps.Max)
 	prefix := sc.name
-	if out, err := kubectlIn(t, nodesManifest(t, prefix, e, ng.Desired), "apply", "-f", "-"); err != nil {
-		t.Fatalf("creating the nodes: %v\n%s", err, out)
-	}
+	c.prefix = prefix
 	for i := 0; i < ng.Desired; i++ {
-		c.nodes[fmt.Sprintf("%s-%d", prefix, i)] = e.AWS.NodeSubnets[i%len(e.AWS.NodeSubnets)].Zone
+		c.nextNode()
+	}
+	if out, err := kubectlIn(t, nodesManifest(t, prefix, e, c.nodes), "apply", "-f", "-"); err != nil {
+		t.Fatalf("creating the nodes: %v\n%s", err, out)
 	}
 	// Every node Ready, untainted, with the allocatable of the model.
 	want := fmt.Sprintf("%.0f %.0fMi %d", cpu, mem, pods)
@@ -669,16 +738,38 @@ func scheduleCase(t *testing.T, sc schedCase, dir string) {
 	})
 	check("spread at the HPA minimum", c.spread)
 
+	ng := sc.env.Cluster.Nodes
 	scale(reps.Max)
+	added := 0
 	check("all pods placed at the HPA maximum", func() (string, error) {
-		if err := c.settled(reps.Max, settle); err != nil {
+		err := c.settled(reps.Max, settle)
+		// While pods stay pending for want of room the Cluster Autoscaler
+		// adds a node, up to nodes.max (validate warns when the desired
+		// size alone cannot hold the HPA maximum, refuses when max cannot).
+		for err != nil && len(c.nodes) < ng.Max {
+			if err := c.addNode(); err != nil {
+				return "", err
+			}
+			added++
+			err = c.settled(reps.Max, settle)
+		}
+		if err != nil {
 			return "", err
 		}
-		return c.spread()
+		figures, err := c.spread()
+		if added > 0 {
+			figures = fmt.Sprintf("%d node(s) added as the Cluster Autoscaler would (%d of nodes.max %d); %s", added, len(c.nodes), ng.Max, figures)
+		}
+		return figures, err
 	})
 	scale(reps.Min)
 	if err := c.settled(reps.Min, settle); err != nil {
 		t.Fatalf("back to the HPA minimum: %v", err)
+	}
+	if added > 0 {
+		check(fmt.Sprintf("the Cluster Autoscaler's scale-down to the desired size (%d nodes)", ng.Desired), func() (string, error) {
+			return c.scaleIn(ng.Desired, minAvailable(reps.Min), reps.Min, settle)
+		})
 	}
 
 	check("rolling update completes", func() (string, error) {
@@ -702,6 +793,19 @@ func scheduleCase(t *testing.T, sc schedCase, dir string) {
 
 	check("drain of the busiest node respects the PDB", func() (string, error) {
 		node := c.busiest()
+		surge := ""
+		if ng := sc.env.Cluster.Nodes; len(c.nodes) == 1 && ng.Max > 1 {
+			// One node cannot be drained into itself: a managed node
+			// group's update launches the new node first, and the Cluster
+			// Autoscaler adds one for the evicted pod. Both up to max.
+			if err := c.addNode(); err != nil {
+				return "", err
+			}
+			surge = "a second node added first (nodes.max " + strconv.Itoa(ng.Max) + "); "
+			if err := c.settled(reps.Min, settle); err != nil {
+				return "", err
+			}
+		}
 		stop := c.watchReady()
 		out, errOut, err := kubectl(t, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s")
 		least := stop()
@@ -716,8 +820,71 @@ func scheduleCase(t *testing.T, sc schedCase, dir string) {
 			return "", fmt.Errorf("after draining %s: %v", node, err)
 		}
 		figures, err := c.spread()
-		return fmt.Sprintf("drained %s; never below %d Ready (PDB minimum %d); %s", node, least, minAvailable(reps.Min), figures), err
+		return fmt.Sprintf("%sdrained %s; never below %d Ready (PDB minimum %d); %s", surge, node, least, minAvailable(reps.Min), figures), err
 	})
+
+	// The group's smallest size, the night size of a schedule or
+	// nodes.min, from the zone with the most nodes, as the autoscaling
+	// group balances.
+	target, what := ng.Min, "nodes.min"
+	if s := ng.Schedule; s != nil && s.NightSize < target {
+		target, what = s.NightSize, "the night size"
+	}
+	if target >= ng.Desired {
+		t.Logf("--   %s/scale-in: the group never runs below its desired size %d", sc.name, ng.Desired)
+		return
+	}
+	check(fmt.Sprintf("scaled in to %s (%d nodes)", what, target), func() (string, error) {
+		return c.scaleIn(target, minAvailable(reps.Min), reps.Min, settle)
+	})
+}
+
+// scaleIn removes nodes until target remain, one at a time as a managed
+// node group does (cordon, evict through the PDB, terminate), and checks
+// the app never fell below minAvailable and everything is placed again.
+func (c *cluster) scaleIn(target, minAvailable, replicas int, settle time.Duration) (string, error) {
+	stop := c.watchReady()
+	var removed []string
+	for len(c.nodes) > target {
+		node := c.scaleInVictim()
+		out, errOut, err := kubectl(c.t, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s")
+		if err != nil {
+			stop()
+			return "", fmt.Errorf("kubectl drain %s: %v\n%s", node, err, tail(out+errOut, 1500))
+		}
+		if _, errOut, err := kubectl(c.t, "delete", "node", node, "--wait=true", "--timeout=60s"); err != nil {
+			stop()
+			return "", fmt.Errorf("deleting node %s: %v: %s", node, err, errOut)
+		}
+		delete(c.nodes, node)
+		removed = append(removed, node)
+	}
+	least := stop()
+	if least < minAvailable {
+		return "", fmt.Errorf("the app fell to %d Ready pods during the scale-in, below the PDB's minimum available %d", least, minAvailable)
+	}
+	if err := c.settled(replicas, settle); err != nil {
+		return "", fmt.Errorf("at %d nodes: %v", target, err)
+	}
+	figures, err := c.spread()
+	return fmt.Sprintf("removed %s; never below %d Ready; %s", strings.Join(removed, ", "), least, figures), err
+}
+
+// scaleInVictim is the node an autoscaling group's scale-in removes: one in
+// the zone with the most nodes (it keeps the zones balanced), the newest
+// (the highest name) there.
+func (c *cluster) scaleInVictim() string {
+	perZone := map[string]int{}
+	for _, z := range c.nodes {
+		perZone[z]++
+	}
+	best := ""
+	for n, z := range c.nodes {
+		if best == "" || perZone[z] > perZone[c.nodes[best]] || perZone[z] == perZone[c.nodes[best]] && n > best {
+			best = n
+		}
+	}
+	return best
 }
 
 // busiest is the node holding the most app pods.

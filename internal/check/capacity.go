@@ -80,7 +80,65 @@ func shortfall(e *model.Environment, nd node, d demand, n, replicas int) string 
 	if have, need := float64(n)*(nd.memMi-d.perNodeM), d.onceM+float64(replicas)*appMem; have < need {
 		lack = append(lack, fmt.Sprintf("%.0fMi memory for %.0fMi requested", have, need))
 	}
+	if len(lack) == 0 {
+		if z := zoneShortfall(e, nd, d, n, replicas); z != "" {
+			lack = append(lack, z)
+		}
+	}
 	return strings.Join(lack, ", ")
+}
+
+// zoneShortfall checks the app's zone spread: its pods' counts in the zones
+// stay within one of each other (DoNotSchedule, maxSkew 1), so each zone
+// must hold its share on its own nodes. The autoscaling group balances its
+// n nodes over the node subnets' zones (the first zones get one more);
+// the app may preempt the platform's unclassed pods, so a zone offers
+// what its nodes have beside their DaemonSets, in whole pods a node.
+func zoneShortfall(e *model.Environment, nd node, d demand, n, replicas int) string {
+	var zones []string
+	seen := map[string]bool{}
+	for _, s := range e.AWS.NodeSubnets {
+		if !seen[s.Zone] {
+			seen[s.Zone] = true
+			zones = append(zones, s.Zone)
+		}
+	}
+	z := min(len(zones), n)
+	if z < 2 {
+		return ""
+	}
+	appCPU, appMem := quantity(e.App.Resources.Requests.CPU)*1000, quantity(e.App.Resources.Requests.Memory)/(1<<20)
+	perNode := nd.pods - d.perNodePods
+	if appCPU > 0 {
+		perNode = min(perNode, int((nd.cpu-d.perNodeCPU)/appCPU))
+	}
+	if appMem > 0 {
+		perNode = min(perNode, int((nd.memMi-d.perNodeM)/appMem))
+	}
+	q, r := replicas/z, replicas%z
+	fuller, short := 0, false
+	holds := make([]string, z)
+	for i := range z {
+		nodes := n / z
+		if i < n%z {
+			nodes++
+		}
+		room := nodes * perNode
+		short = short || room < q
+		if room >= q+1 {
+			fuller++
+		}
+		holds[i] = fmt.Sprintf("%s %d", zones[i], room)
+	}
+	if !short && fuller >= r {
+		return ""
+	}
+	need := fmt.Sprintf("%d", q)
+	if r > 0 {
+		need = fmt.Sprintf("%d or %d", q, q+1)
+	}
+	return fmt.Sprintf("the app's zone spread needs %s of its %d pods in each of %d zones, but %d nodes balanced over them hold %d a node beside the DaemonSets (%s)",
+		need, replicas, z, n, perNode, strings.Join(holds, ", "))
 }
 
 // fix names the fewest nodes of this type, and the cheapest type at this

@@ -54,6 +54,15 @@ func TestCrossChecks(t *testing.T) {
 		{"one pod fits on no node", func(e *model.Environment) {
 			e.App.Resources.Requests.CPU, e.App.Resources.Limits.CPU = "3900m", "4"
 		}, "error x.app.resources.requests"},
+		// 4 nodes hold 14690m for 12 x 1200m in total, 3 pods a node; but
+		// balanced over 3 zones (2, 1, 1 nodes) the zones hold 6, 3, 3 and
+		// the DoNotSchedule zone spread needs 4 in each.
+		{"zones cannot keep the spread", func(e *model.Environment) {
+			e.AWS.NodeSubnets = []model.Subnet{{ID: "s1", Zone: "a"}, {ID: "s2", Zone: "b"}, {ID: "s3", Zone: "c"}}
+			e.Cluster.Nodes.Desired, e.Cluster.Nodes.Min, e.Cluster.Nodes.Max = 4, 4, 4
+			e.App.Resources.Requests.CPU, e.App.Resources.Limits.CPU = "1200m", "2"
+			e.App.Replicas.Max = 12
+		}, "error x.cluster.nodes.max"},
 		{"max replicas do not fit", func(e *model.Environment) { e.App.Replicas.Max = 50 }, "error x.cluster.nodes.max"},
 		// 2 nodes hold 28 of 250m, 3 hold 43.
 		{"fits only at max nodes", func(e *model.Environment) { e.App.Replicas.Max = 35 }, "warning x.cluster.nodes.desired"},
