@@ -227,8 +227,8 @@ var seed = map[string]struct {
 	dbClass                 string
 	multiAZ, protected      bool
 }{
-	"staging":    {"t3.medium", 2, 2, 7, "db.t3.micro", false, false},
-	"production": {"t3.small", 4, 4, 30, "db.t3.small", true, true}, // the seed's 3+, at 4 (envs/production.cue)
+	"staging":    {"t3.medium", 3, 3, 7, "db.t3.micro", false, false}, // the seed's 2, at 3 (envs/staging.cue)
+	"production": {"t3.small", 4, 4, 30, "db.t3.small", true, true},   // the seed's 3+, at 4 (envs/production.cue)
 }
 
 func TestModulePlansEveryEnvironment(t *testing.T) {
