@@ -88,7 +88,7 @@ var examples = map[string]example{
 	"aws.databaseSubnets": {what: "the subnets of the RDS database",
 		shown: `two or more {id: "subnet-...", zone: "<region>a"} in at least two zones of the region`, value: subnets(2)},
 	"cluster.nodes.instanceType": {what: "the EC2 instance type of the nodes", shown: `"t3.medium"`, value: constant("t3.medium")},
-	"cluster.nodes.desired":      {what: "how many nodes the group starts with", shown: "2", value: constant(2)},
+	"cluster.nodes.desired":      {what: "how many nodes the group starts with (3 t3.medium hold the platform and the app with one drained)", shown: "3", value: constant(3)},
 	"database.instanceClass":     {what: "the RDS instance class of the PostgreSQL database", shown: `"db.t3.micro"`, value: constant("db.t3.micro")},
 	"app.image.repository":       {what: "the registry path of the application image", shown: `"123456789012.dkr.ecr.us-east-1.amazonaws.com/lexecon"`, value: constant("123456789012.dkr.ecr.us-east-1.amazonaws.com/lexecon")},
 	"app.image.tag":              {what: "the release of the application image", shown: `"0.9.0"`, value: constant("0.9.0")},
