@@ -112,14 +112,8 @@ func Environment(e *model.Environment) []Finding {
 			add("recovery.rtoMinutes", true, "a single-AZ database recovers by a restore from backup, which usually takes 30 to 60 minutes or more; an RTO of %d minutes may be missed (multi-AZ fails over in 1 to 2)", rto)
 		}
 	}
-	add = on("tier", "cluster.endpointPublicAccess")
-	if e.IsProduction() && e.Cluster.EndpointPublicAccess {
-		for _, c := range e.Cluster.PublicAccessCIDRs {
-			if c == "0.0.0.0/0" {
-				add("cluster.publicAccessCidrs", true, "the production EKS API is reachable from the whole internet; limit publicAccessCidrs or turn endpointPublicAccess off")
-			}
-		}
-	}
+	// A production API open to the internet is refused by the schema
+	// (policy.cue), not warned about here.
 	return fs
 }
 

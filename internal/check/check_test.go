@@ -118,11 +118,6 @@ func TestCrossChecks(t *testing.T) {
 			e.Cluster.KubernetesVersion = "1.33"
 			e.Platform.Addons.KubeProxy = "v1.33.5-eksbuild.2"
 		}, ""},
-		{"public production API", func(e *model.Environment) {
-			e.Tier = "production"
-			e.Cluster.EndpointPublicAccess = true
-			e.Cluster.PublicAccessCIDRs = []string{"0.0.0.0/0"}
-		}, "warning x.cluster.publicAccessCidrs"},
 	} {
 		e := env()
 		c.edit(e)
