@@ -88,7 +88,9 @@ K8S_BIN = .cache/k8s/bin
 
 ESO_DIR = .cache/eso
 
-e2e: setup $(K8S_BIN)/.built $(ESO_DIR)/.built ## Terraform against the real AWS provider; manifests against a real kube-apiserver and External Secrets
+TFSEC_BIN = .cache/tfsec/bin
+
+e2e: setup $(K8S_BIN)/.built $(ESO_DIR)/.built $(TFSEC_BIN)/.built ## Terraform against the real AWS provider and tfsec; manifests against a real kube-apiserver and External Secrets
 	$(GO) test -tags e2e -count=1 ./e2e
 
 # kube-apiserver, kube-controller-manager, kubectl and etcd, built once from
@@ -109,6 +111,13 @@ $(ESO_DIR)/.built: tools/eso/go.mod tools/eso/go.sum
 		github.com/external-secrets/external-secrets
 	cp "$$(cd tools/eso && $(GO) list -m -f '{{.Dir}}' github.com/external-secrets/external-secrets)"/config/crds/bases/*external-secrets.io_*.yaml \
 		$(ESO_DIR)/crds/
+	touch $@
+
+# tfsec, pinned in tools/tfsec, built once into the git-ignored cache; it
+# runs offline over infrastructure/terraform (e2e/scan_test.go).
+$(TFSEC_BIN)/.built: tools/tfsec/go.mod tools/tfsec/go.sum
+	mkdir -p $(TFSEC_BIN)
+	cd tools/tfsec && $(GO) build -trimpath -ldflags='-s -w' -o ../../$(TFSEC_BIN)/ github.com/aquasecurity/tfsec/cmd/tfsec
 	touch $@
 
 ci: setup test check fuzz e2e ## what .ci/run runs

@@ -183,6 +183,12 @@ func planWith(t *testing.T, tfvars string) map[string]plannedResource {
 				Resources []plannedResource `json:"resources"`
 			} `json:"root_module"`
 		} `json:"planned_values"`
+		ResourceChanges []struct {
+			Address string `json:"address"`
+			Change  struct {
+				AfterUnknown map[string]any `json:"after_unknown"`
+			} `json:"change"`
+		} `json:"resource_changes"`
 	}
 	if err := json.Unmarshal(out, &p); err != nil {
 		t.Fatal(err)
@@ -191,8 +197,24 @@ func planWith(t *testing.T, tfvars string) map[string]plannedResource {
 	for _, r := range p.PlannedValues.RootModule.Resources {
 		res[r.Address] = r
 	}
+	// A top-level attribute known only after apply (a key's ARN) is set
+	// all the same: it reads as knownAfterApply rather than as missing.
+	for _, rc := range p.ResourceChanges {
+		r, ok := res[rc.Address]
+		if !ok {
+			continue
+		}
+		for k, v := range rc.Change.AfterUnknown {
+			if _, set := r.Values[k]; !set && v == true {
+				r.Values[k] = knownAfterApply
+			}
+		}
+	}
 	return res
 }
+
+// knownAfterApply stands for a planned value that apply will set.
+const knownAfterApply = "(known after apply)"
 
 // planJSON plans a copy of the module (dir) offline with one tfvars file
 // and returns `terraform show -json` of the plan.
@@ -423,6 +445,85 @@ func hardeningProblems(res map[string]plannedResource, production bool) []string
 		if days, _ := res[g].Values["retention_in_days"].(float64); days <= 0 {
 			problems = append(problems, fmt.Sprintf("%s has no retention: %v", g, res[g].Values["retention_in_days"]))
 		}
+		if res[g].Values["kms_key_id"] == nil {
+			problems = append(problems, fmt.Sprintf("%s is not encrypted with a customer-managed key", g))
+		}
+	}
+	// Performance Insights at its free 7 days, on by default (every
+	// current environment keeps the default); IAM authentication allowed.
+	if db["performance_insights_enabled"] != true || fmt.Sprint(db["performance_insights_retention_period"]) != "7" {
+		problems = append(problems, fmt.Sprintf("db Performance Insights = %v for %v days, want on for 7", db["performance_insights_enabled"], db["performance_insights_retention_period"]))
+	}
+	if db["iam_database_authentication_enabled"] != true {
+		problems = append(problems, "db iam_database_authentication_enabled is not true")
+	}
+	// Production storage grows on its own rather than filling up.
+	if production {
+		alloc, _ := db["allocated_storage"].(float64)
+		if max, _ := db["max_allocated_storage"].(float64); max <= alloc {
+			problems = append(problems, fmt.Sprintf("production db max_allocated_storage = %v, want above allocated_storage %v (autoscaling)", db["max_allocated_storage"], alloc))
+		}
+	}
+	// No security group rule opens egress to the internet beside what EKS
+	// creates, and the cluster carries no extra security group.
+	for addr, r := range res {
+		if r.Type == "aws_vpc_security_group_egress_rule" && r.Values["cidr_ipv4"] == "0.0.0.0/0" {
+			problems = append(problems, fmt.Sprintf("%s allows egress to 0.0.0.0/0", addr))
+		}
+	}
+	if ids, _ := first(cluster["vpc_config"])["security_group_ids"].([]any); len(ids) > 0 {
+		problems = append(problems, fmt.Sprintf("the cluster carries extra security groups: %v", ids))
+	}
+	problems = append(problems, keyPolicyProblems(res)...)
+	return problems
+}
+
+// keyPolicyProblems checks every KMS key's explicit policy: the account
+// administers it (so IAM decides who uses it), nobody else is granted
+// anything except, on the logs key, CloudWatch Logs of this region limited
+// to this account's log groups.
+func keyPolicyProblems(res map[string]plannedResource) []string {
+	var problems []string
+	keys := 0
+	for addr, r := range res {
+		if r.Type != "aws_kms_key" {
+			continue
+		}
+		keys++
+		var doc struct {
+			Statement []struct {
+				Sid       string
+				Principal map[string]any
+				Condition map[string]map[string]any
+			}
+		}
+		raw, _ := r.Values["policy"].(string)
+		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+			problems = append(problems, fmt.Sprintf("%s has no explicit key policy: %q", addr, raw))
+			continue
+		}
+		root := false
+		for _, st := range doc.Statement {
+			aws := fmt.Sprint(st.Principal["AWS"])
+			svc := fmt.Sprint(st.Principal["Service"])
+			switch {
+			case strings.HasSuffix(aws, ":root") && len(st.Principal) == 1 && len(st.Condition) == 0:
+				root = true
+			case addr == "aws_kms_key.logs" && strings.HasPrefix(svc, "logs.") && strings.HasSuffix(svc, ".amazonaws.com"):
+				ctx := fmt.Sprint(st.Condition["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
+				if !strings.Contains(ctx, ":log-group:") || strings.Contains(ctx, "::") {
+					problems = append(problems, fmt.Sprintf("%s lets CloudWatch Logs use it for any log group: condition %v", addr, st.Condition))
+				}
+			default:
+				problems = append(problems, fmt.Sprintf("%s grants %v to %v", addr, st.Sid, st.Principal))
+			}
+		}
+		if !root {
+			problems = append(problems, fmt.Sprintf("%s: the account does not administer the key (no root statement)", addr))
+		}
+	}
+	if keys < 3 {
+		problems = append(problems, fmt.Sprintf("%d KMS keys with a policy, want the database, secrets and logs keys", keys))
 	}
 	return problems
 }
@@ -444,6 +545,14 @@ func checkHardeningCanFail(t *testing.T, res map[string]plannedResource) {
 		{"aws_launch_template.nodes", "metadata_options", []any{map[string]any{"http_tokens": "optional", "http_put_response_hop_limit": float64(2)}}},
 		{"aws_eks_node_group.this", "version", nil},
 		{"aws_cloudwatch_log_group.cluster", "retention_in_days", float64(0)},
+		{"aws_cloudwatch_log_group.cluster", "kms_key_id", nil},
+		{`aws_cloudwatch_log_group.database["postgresql"]`, "kms_key_id", nil},
+		{"aws_db_instance.this", "performance_insights_enabled", false},
+		{"aws_db_instance.this", "iam_database_authentication_enabled", false},
+		{"aws_eks_cluster.this", "vpc_config", []any{map[string]any{"security_group_ids": []any{"sg-0123"}}}},
+		{"aws_kms_key.database", "policy", nil},
+		{"aws_kms_key.secrets", "policy", `{"Statement":[{"Sid":"Everyone","Principal":{"AWS":"*"}}]}`},
+		{"aws_kms_key.logs", "policy", `{"Statement":[{"Sid":"A","Principal":{"AWS":"arn:aws:iam::123456789012:root"}},{"Sid":"L","Principal":{"Service":"logs.us-east-1.amazonaws.com"}}]}`},
 	}
 	for _, b := range breaks {
 		broken := copyPlan(res)
@@ -451,6 +560,21 @@ func checkHardeningCanFail(t *testing.T, res map[string]plannedResource) {
 		if len(hardeningProblems(broken, false)) == 0 {
 			t.Errorf("the hardening check misses %s.%s = %v", b.address, b.attr, b.value)
 		}
+	}
+	// Production only: storage autoscaling off.
+	broken := copyPlan(res)
+	broken["aws_db_instance.this"].Values["max_allocated_storage"] = float64(0)
+	if len(hardeningProblems(broken, true)) == 0 {
+		t.Error("the hardening check misses production storage autoscaling off")
+	}
+	// The seed's redundant control-plane group, with its egress rule.
+	broken = copyPlan(res)
+	broken["aws_vpc_security_group_egress_rule.control_plane"] = plannedResource{
+		Address: "aws_vpc_security_group_egress_rule.control_plane", Type: "aws_vpc_security_group_egress_rule",
+		Values: map[string]any{"cidr_ipv4": "0.0.0.0/0"},
+	}
+	if len(hardeningProblems(broken, false)) == 0 {
+		t.Error("the hardening check misses an egress rule to 0.0.0.0/0")
 	}
 }
 

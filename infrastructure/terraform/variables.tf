@@ -193,6 +193,11 @@ variable "db_monitoring_interval" {
   description = "Seconds between Enhanced Monitoring samples; 0 turns it off."
 }
 
+variable "db_performance_insights" {
+  type        = bool
+  description = "Whether Performance Insights keeps 7 days (the free retention) of database load."
+}
+
 variable "db_log_retention_days" {
   type        = number
   description = "Days CloudWatch keeps the PostgreSQL and upgrade logs."

@@ -112,13 +112,13 @@ func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 		fmt.Sprintf("%d GB allocated, %s", d.AllocatedStorageGiB, map[bool]string{false: "single-AZ", true: "multi-AZ doubles it"}[d.MultiAZ]))
 	add("RDS backup storage", 0, "GB-month", p.RDSBackupPerGBMonth,
 		fmt.Sprintf("%d days of backups fit in the free allowance of %d GB (the allocated storage) while daily changes stay small", d.BackupRetentionDays, d.AllocatedStorageGiB))
-	keys, keysNote := 2.0, "the database key and the secrets key; requests not counted"
+	keys, keysNote := 3.0, "the database, secrets and log groups' keys; requests not counted"
 	if r := d.BackupReplication; r != nil {
 		add("Replicated backups in "+r.Region, float64(d.AllocatedStorageGiB), "GB-month", p.RDSBackupPerGBMonth,
 			fmt.Sprintf("about one copy of the %d GB database kept %d days in %s, billed as backup storage there", d.AllocatedStorageGiB, r.RetentionDays, r.Region))
 		add("Cross-region backup transfer", float64(d.AllocatedStorageGiB), "GB", p.CrossRegionTransferPerGB,
 			"about the database's size a month of changes copied across; it grows with the write volume")
-		keys, keysNote = 3, "the database key, the secrets key and the replicated backups' key; requests not counted"
+		keys, keysNote = 4, "the database, secrets and log groups' keys and the replicated backups' key; requests not counted"
 	}
 	add("Secrets Manager secrets", 3, "secret-month", p.SecretPerMonth,
 		"the app and database secrets Terraform creates and the master secret RDS manages; API calls not counted")

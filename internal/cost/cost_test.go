@@ -39,7 +39,7 @@ func TestLines(t *testing.T) {
 		2.30,  // 20 GB x $0.115
 		0,     // within the free allowance
 		1.20,  // 3 x $0.40
-		2.00,  // 2 x $1
+		3.00,  // 3 x $1: database, secrets, logs
 	}
 	if len(est.Lines) != len(want) {
 		t.Fatalf("%d lines, want %d", len(est.Lines), len(want))
@@ -54,8 +54,8 @@ func TestLines(t *testing.T) {
 		}
 		sum += w
 	}
-	if est.Total != 155.58 || est.Total != Cents(sum) {
-		t.Errorf("total $%.2f, want $155.58", est.Total)
+	if est.Total != 156.58 || est.Total != Cents(sum) {
+		t.Errorf("total $%.2f, want $156.58", est.Total)
 	}
 }
 
@@ -122,8 +122,8 @@ func TestOptions(t *testing.T) {
 	if x := byItem["Cross-region backup transfer"]; x.Monthly != 0.40 { // 20 GB x $0.02
 		t.Errorf("transfer: %+v, want $0.40", x)
 	}
-	if k := byItem["KMS keys"]; k.Quantity != 3 {
-		t.Errorf("KMS keys: %+v, want 3", k)
+	if k := byItem["KMS keys"]; k.Quantity != 4 {
+		t.Errorf("KMS keys: %+v, want 4", k)
 	}
 	found := false
 	for _, n := range est.Notes {

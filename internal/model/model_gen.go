@@ -72,9 +72,9 @@ type Subnet struct {
 type Cluster struct {
 	// kubernetesVersion is an EKS minor version in standard support.
 	KubernetesVersion string `json:"kubernetesVersion"`
-	// The API server is always reachable from inside the VPC; reaching it
-	// from the internet is a choice, limited to the listed CIDR blocks.
-	// At most 40 (internal/check says why).
+	// Outside the production tier the API is reachable from anywhere
+	// (with IAM authentication); in it, only from inside the VPC unless
+	// the environment opens it to named networks.
 	EndpointPublicAccess bool     `json:"endpointPublicAccess"`
 	PublicAccessCIDRs    []string `json:"publicAccessCidrs"`
 	// logTypes are the control-plane logs sent to CloudWatch. Five kinds,
@@ -145,7 +145,9 @@ type Database struct {
 	MaintenanceWindow  string `json:"maintenanceWindow"`
 	DeletionProtection bool   `json:"deletionProtection"`
 	// maxAllocatedStorageGiB turns on storage autoscaling: RDS grows the
-	// storage up to this size when it runs low. 0 leaves it off.
+	// storage up to this size when it runs low. 0 leaves it off. The
+	// default is off, or 5 times the allocated storage in the production
+	// tier (environment.cue), so a full disk does not stop production.
 	MaxAllocatedStorageGiB int `json:"maxAllocatedStorageGiB"`
 	// finalSnapshot keeps a snapshot, named "<identifier>-final", when the
 	// database is destroyed; the default is on in the production tier
@@ -166,6 +168,12 @@ type Database struct {
 	ForceTLS         bool `json:"forceTLS"`
 	// monitoringIntervalSeconds is RDS Enhanced Monitoring; 0 turns it off.
 	MonitoringIntervalSeconds int `json:"monitoringIntervalSeconds"`
+	// performanceInsights keeps 7 days of database load (Performance
+	// Insights, shown by the Standard mode of CloudWatch Database
+	// Insights), encrypted with the database's key. 7 days are free (RDS
+	// pricing, "Performance Insights"; Database Insights Standard mode), so
+	// it is on in every tier.
+	PerformanceInsights bool `json:"performanceInsights"`
 	// logRetentionDays is how long CloudWatch keeps the PostgreSQL and
 	// upgrade logs RDS exports.
 	LogRetentionDays int `json:"logRetentionDays"`

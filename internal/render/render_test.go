@@ -45,7 +45,7 @@ func testEnv() *model.Environment {
 		Database: model.Database{
 			EngineVersion: "17", InstanceClass: "db.t3.micro", AllocatedStorageGiB: 20, BackupRetentionDays: 7,
 			BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30", StorageEncrypted: true, ForceTLS: true,
-			MonitoringIntervalSeconds: 60, LogRetentionDays: 30, DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
+			MonitoringIntervalSeconds: 60, PerformanceInsights: true, LogRetentionDays: 30, DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
 		},
 		App: model.App{
 			Image: model.Image{Repository: "ghcr.io/lexecon/lexecon", Tag: "1.2.3"}, Port: 8000,

@@ -178,6 +178,7 @@ var variables = []variable{
 	computed("db_backup_replication", replicationType, "Cross-region replication of the automated backups, or null.", backupReplication),
 	field("db_snapshot_identifier", "database.restoreFromSnapshot", "Snapshot to create the database from, or null for an empty one."),
 	field("db_monitoring_interval", "database.monitoringIntervalSeconds", "Seconds between Enhanced Monitoring samples; 0 turns it off."),
+	field("db_performance_insights", "database.performanceInsights", "Whether Performance Insights keeps 7 days (the free retention) of database load."),
 	field("db_log_retention_days", "database.logRetentionDays", "Days CloudWatch keeps the PostgreSQL and upgrade logs."),
 	field("db_name", "database.databaseName", "Name of the application database."),
 	field("db_username", "database.username", "Master user name; RDS creates and rotates its password in Secrets Manager."),

@@ -120,7 +120,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			MaintenanceWindow:   maintenanceWindow(r.Intn(7), hour),
 			DeletionProtection:  prod || r.Intn(2) == 0, StorageEncrypted: true, ForceTLS: true,
 			FinalSnapshot: prod || r.Intn(2) == 0, CopyTagsToSnapshot: r.Intn(4) != 0,
-			MonitoringIntervalSeconds: pick(r, c.MonitoringSeconds), LogRetentionDays: pick(r, c.LogRetentionDays), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
+			MonitoringIntervalSeconds: pick(r, c.MonitoringSeconds), PerformanceInsights: r.Intn(2) == 0, LogRetentionDays: pick(r, c.LogRetentionDays), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
 		},
 		App: model.App{
 			Image: model.Image{Repository: "ghcr.io/lexecon/lexecon", Tag: fmt.Sprintf("%d.%d.%d", r.Intn(5), r.Intn(20), r.Intn(20))},

@@ -37,6 +37,7 @@ db_copy_tags_to_snapshot         = true
 db_backup_replication            = null
 db_snapshot_identifier           = null
 db_monitoring_interval           = 60
+db_performance_insights          = true
 db_log_retention_days            = 30
 db_name                          = "lexecon"
 db_username                      = "lexecon"

@@ -45,6 +45,7 @@ db_backup_replication = {
 }
 db_snapshot_identifier           = "rds:lexecon-production-2026-11-20-03-00"
 db_monitoring_interval           = 60
+db_performance_insights          = true
 db_log_retention_days            = 30
 db_name                          = "lexecon"
 db_username                      = "lexecon"
