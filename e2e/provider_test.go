@@ -151,6 +151,17 @@ provider "aws" {
 }
 
 provider "aws" {
+  alias                       = "backup_copy"
+  access_key                  = "AKIAFAKEFAKEFAKEFAKE"
+  secret_key                  = "fake"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  allowed_account_ids         = null
+}
+
+provider "aws" {
   alias                       = "backup_replica"
   access_key                  = "AKIAFAKEFAKEFAKEFAKE"
   secret_key                  = "fake"
@@ -339,12 +350,80 @@ func TestModulePlansEveryOption(t *testing.T) {
 		{"restore from", db["snapshot_identifier"], "rds:lexecon-production-2026-11-20-03-00"},
 		{"replication retention", repl["retention_period"], float64(14)},
 		{"replica key", res["aws_kms_key.backup_replica[0]"].Values["enable_key_rotation"], true},
+		{"backup copy vault region", res["aws_backup_vault.copy[0]"].Values["region"], "eu-west-1"},
+		{"backup copy key region", res["aws_kms_key.backup_copy[0]"].Values["region"], "eu-west-1"},
+		{"backup vault region", res["aws_backup_vault.this[0]"].Values["region"], "us-east-1"},
 		{"admin access entry", res[`aws_eks_access_entry.admin["arn:aws:iam::123456789012:role/platform-admins"]`].Values["principal_arn"], "arn:aws:iam::123456789012:role/platform-admins"},
 	} {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
 			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
 		}
 	}
+	for _, p := range backupPlanProblems(res, 120, 30, true) {
+		t.Error(p)
+	}
+	// The check fails without the plan, with another lifecycle, without the
+	// copy, and with an unencrypted vault.
+	for _, b := range []struct {
+		what   string
+		broken func(map[string]plannedResource)
+	}{
+		{"no plan", func(r map[string]plannedResource) { delete(r, "aws_backup_plan.this[0]") }},
+		{"no selection", func(r map[string]plannedResource) { delete(r, "aws_backup_selection.database[0]") }},
+		{"delete after 35", func(r map[string]plannedResource) {
+			r["aws_backup_plan.this[0]"].Values["rule"] = []any{map[string]any{"lifecycle": []any{map[string]any{"delete_after": float64(35), "cold_storage_after": float64(30)}}, "copy_action": first(r["aws_backup_plan.this[0]"].Values["rule"])["copy_action"]}}
+		}},
+		{"no copy", func(r map[string]plannedResource) {
+			rule := first(r["aws_backup_plan.this[0]"].Values["rule"])
+			r["aws_backup_plan.this[0]"].Values["rule"] = []any{map[string]any{"lifecycle": rule["lifecycle"], "copy_action": []any{}}}
+		}},
+		{"vault without a key", func(r map[string]plannedResource) { r["aws_backup_vault.this[0]"].Values["kms_key_arn"] = nil }},
+	} {
+		broken := copyPlan(res)
+		b.broken(broken)
+		if len(backupPlanProblems(broken, 120, 30, true)) == 0 {
+			t.Errorf("the backup plan check misses: %s", b.what)
+		}
+	}
+}
+
+// backupPlanProblems checks the AWS Backup plan on the planned values: a
+// vault under a customer-managed key, a rule with the model's lifecycle,
+// the copy to a vault of another region with the same lifecycle, and a
+// selection of the database by a role AWS Backup assumes.
+func backupPlanProblems(res map[string]plannedResource, deleteAfter, coldAfter float64, copied bool) []string {
+	var problems []string
+	plan, ok := res["aws_backup_plan.this[0]"]
+	if !ok {
+		return []string{"no aws_backup_plan"}
+	}
+	if res["aws_backup_vault.this[0]"].Values["kms_key_arn"] == nil {
+		problems = append(problems, "the backup vault has no customer-managed key")
+	}
+	rule := first(plan.Values["rule"])
+	lc := first(rule["lifecycle"])
+	if lc["delete_after"] != deleteAfter || lc["cold_storage_after"] != coldAfter {
+		problems = append(problems, fmt.Sprintf("backup lifecycle = %v, want delete after %v, cold after %v", lc, deleteAfter, coldAfter))
+	}
+	copyAction := first(rule["copy_action"])
+	switch {
+	case copied && copyAction == nil:
+		problems = append(problems, "the backup plan copies nothing to another region")
+	case copied:
+		if clc := first(copyAction["lifecycle"]); clc["delete_after"] != deleteAfter {
+			problems = append(problems, fmt.Sprintf("the copy's lifecycle = %v, want delete after %v", clc, deleteAfter))
+		}
+		if res["aws_backup_vault.copy[0]"].Values["kms_key_arn"] == nil {
+			problems = append(problems, "the copy vault has no customer-managed key")
+		}
+	}
+	sel, ok := res["aws_backup_selection.database[0]"]
+	if !ok {
+		problems = append(problems, "no aws_backup_selection: the plan backs up nothing")
+	} else if sel.Values["iam_role_arn"] == nil || sel.Values["resources"] == nil {
+		problems = append(problems, fmt.Sprintf("the selection lacks its role or resources: %v", sel.Values))
+	}
+	return problems
 }
 
 // clusterAdminPolicy is the EKS access policy that makes a principal cluster

@@ -32,3 +32,15 @@ provider "aws" {
     tags = var.tags
   }
 }
+
+# The region AWS Backup copies the database's snapshots to
+# (db_backup_plan.copy_region); the home region when there is none.
+provider "aws" {
+  alias               = "backup_copy"
+  region              = try(coalesce(var.db_backup_plan.copy_region, var.aws_region), var.aws_region)
+  allowed_account_ids = [var.aws_account_id]
+
+  default_tags {
+    tags = var.tags
+  }
+}

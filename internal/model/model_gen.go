@@ -157,6 +157,17 @@ type Database struct {
 	// backupReplication copies the automated backups to another region, so
 	// a point-in-time restore survives the loss of the whole region.
 	BackupReplication *BackupReplication `json:"backupReplication,omitempty"`
+	// backupPlan adds an AWS Backup plan (the seed's "use lifecycle
+	// policies for backup retention"): snapshots on schedule (UTC cron, AWS
+	// Backup's syntax) into a vault encrypted with the database's key, kept
+	// deleteAfterDays, and copied to copyRegion with the same lifecycle.
+	// coldStorageAfterDays moves a recovery point to cold storage where
+	// the resource type allows it; RDS snapshots do not, and AWS Backup
+	// ignores the setting for them (AWS Backup API reference, "Lifecycle"),
+	// so for this database it matters only if the plan covers more later.
+	// Cold storage keeps a point at least 90 days: deleteAfterDays must be
+	// at least coldStorageAfterDays + 90 (a cross-check, internal/check).
+	BackupPlan *BackupPlan `json:"backupPlan,omitempty"`
 	// restoreFromSnapshot creates the database from this snapshot (the
 	// seed's "Restore Procedure"); see the restore runbook in
 	// out/<env>/README.md. Changing it replaces the database.
@@ -199,6 +210,13 @@ type Database struct {
 type BackupReplication struct {
 	Region        string `json:"region"`
 	RetentionDays int    `json:"retentionDays"`
+}
+
+type BackupPlan struct {
+	Schedule             string `json:"schedule"`
+	DeleteAfterDays      int    `json:"deleteAfterDays"`
+	ColdStorageAfterDays int    `json:"coldStorageAfterDays"`
+	CopyRegion           string `json:"copyRegion,omitempty"`
 }
 
 // #App is the Lexecon application as Kubernetes runs it.
@@ -406,6 +424,12 @@ type Prices struct {
 	KMSKeyPerMonth           float64             `json:"kmsKeyPerMonth"`
 	SpotDiscount             float64             `json:"spotDiscount"`
 	CrossRegionTransferPerGB float64             `json:"crossRegionTransferPerGB"`
+	BackupWarmPerGBMonth     float64             `json:"backupWarmPerGBMonth"`
+	BackupColdPerGBMonth     float64             `json:"backupColdPerGBMonth"`
+	LogsIngestPerGB          float64             `json:"logsIngestPerGB"`
+	LogsStoragePerGBMonth    float64             `json:"logsStoragePerGBMonth"`
+	EKSLogGBPerTypeMonth     float64             `json:"eksLogGBPerTypeMonth"`
+	RDSLogGBPerMonth         float64             `json:"rdsLogGBPerMonth"`
 }
 
 // #Capacity is what one instance type offers.

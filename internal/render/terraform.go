@@ -176,6 +176,7 @@ var variables = []variable{
 	}),
 	field("db_copy_tags_to_snapshot", "database.copyTagsToSnapshot", "Whether snapshots carry the database's tags."),
 	computed("db_backup_replication", replicationType, "Cross-region replication of the automated backups, or null.", backupReplication),
+	computed("db_backup_plan", backupPlanType, "AWS Backup plan of the database (schedule, lifecycle, copy to another region), or null.", backupPlan),
 	field("db_snapshot_identifier", "database.restoreFromSnapshot", "Snapshot to create the database from, or null for an empty one."),
 	field("db_monitoring_interval", "database.monitoringIntervalSeconds", "Seconds between Enhanced Monitoring samples; 0 turns it off."),
 	field("db_performance_insights", "database.performanceInsights", "Whether Performance Insights keeps 7 days (the free retention) of database load."),
@@ -204,7 +205,29 @@ var (
 		"time_zone": cty.String, "down_recurrence": cty.String, "up_recurrence": cty.String, "night_size": cty.Number,
 	})
 	replicationType = cty.Object(map[string]cty.Type{"region": cty.String, "retention_days": cty.Number})
+	backupPlanType  = cty.Object(map[string]cty.Type{
+		"schedule": cty.String, "delete_after_days": cty.Number, "cold_storage_after_days": cty.Number, "copy_region": cty.String,
+	})
 )
+
+// backupPlan is the AWS Backup plan: cold_storage_after_days and
+// copy_region are null when the model has none.
+func backupPlan(e *model.Environment) cty.Value {
+	b := e.Database.BackupPlan
+	if b == nil {
+		return cty.NullVal(backupPlanType)
+	}
+	cold, copyRegion := cty.NullVal(cty.Number), cty.NullVal(cty.String)
+	if b.ColdStorageAfterDays > 0 {
+		cold = num(b.ColdStorageAfterDays)
+	}
+	if b.CopyRegion != "" {
+		copyRegion = str(b.CopyRegion)
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"schedule": str(b.Schedule), "delete_after_days": num(b.DeleteAfterDays), "cold_storage_after_days": cold, "copy_region": copyRegion,
+	})
+}
 
 // addonVersions maps each EKS add-on's name to the model's pinned version.
 func addonVersions(e *model.Environment) cty.Value {

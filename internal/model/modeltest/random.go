@@ -190,6 +190,17 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			e.Database.BackupReplication = &model.BackupReplication{Region: dest, RetentionDays: between(r, 1, 35)}
 		}
 	}
+	if r.Intn(3) == 0 {
+		b := &model.BackupPlan{Schedule: fmt.Sprintf("cron(%d %d ? * * *)", r.Intn(60), r.Intn(24)), DeleteAfterDays: between(r, 1, 400)}
+		if r.Intn(2) == 0 {
+			b.ColdStorageAfterDays = between(r, 1, 60)
+			b.DeleteAfterDays = b.ColdStorageAfterDays + 90 + r.Intn(300)
+		}
+		if dest := pick(r, c.Regions); dest != region {
+			b.CopyRegion = dest
+		}
+		e.Database.BackupPlan = b
+	}
 	if r.Intn(5) == 0 {
 		e.Database.RestoreFromSnapshot = fmt.Sprintf("rds:%s-2026-%02d-%02d-03-00", e.DBIdentifier(), between(r, 1, 12), between(r, 1, 28))
 	}

@@ -35,6 +35,7 @@ db_max_allocated_storage         = 500
 db_final_snapshot_identifier     = "lexecon-eu-eu-final"
 db_copy_tags_to_snapshot         = true
 db_backup_replication            = null
+db_backup_plan                   = null
 db_snapshot_identifier           = null
 db_monitoring_interval           = 15
 db_performance_insights          = true
