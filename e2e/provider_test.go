@@ -804,3 +804,37 @@ func copyPlan(res map[string]plannedResource) map[string]plannedResource {
 	}
 	return broken
 }
+
+// TestLockFileMatchesTheProvider initialises a copy of the module with the
+// committed .terraform.lock.hcl against the shared provider build: init
+// succeeds only if a recorded hash is that build's, and leaves the file as
+// committed. A lock file with another hash fails init.
+func TestLockFileMatchesTheProvider(t *testing.T) {
+	tf := need(t, "terraform", installTerraform)
+	lock, err := os.ReadFile(filepath.Join(repoRoot, "infrastructure", "terraform", ".terraform.lock.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := tfEnv(t, providerRC(t))
+	initWith := func(lockFile []byte) (string, []byte, error) {
+		dir := module(t)
+		p := filepath.Join(dir, ".terraform.lock.hcl")
+		if err := os.WriteFile(p, lockFile, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, err := run(t, dir, env, tf, "init", "-backend=false", "-input=false", "-lockfile=readonly")
+		after, _ := os.ReadFile(p)
+		return out + errOut, after, err
+	}
+	out, after, err := initWith(lock)
+	if err != nil {
+		t.Fatalf("terraform init with the committed lock file: %v\n%s", err, out)
+	}
+	if string(after) != string(lock) {
+		t.Errorf("init changed the lock file:\n%s", after)
+	}
+	other := regexp.MustCompile(`"h1:[^"]+"`).ReplaceAll(lock, []byte(`"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="`))
+	if _, _, err := initWith(other); err == nil {
+		t.Error("terraform init accepted a lock file whose hash is not the provider's")
+	}
+}

@@ -1,10 +1,13 @@
 terraform {
-  required_version = ">= 1.5"
+  # 1.10: S3 state locking with a lock file (use_lockfile in backend.hcl).
+  required_version = ">= 1.10"
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
-      version = ">= 6.0, < 7.0"
+      source = "hashicorp/aws"
+      # Exact: the version the e2e checks plan against (../shared/tools/aws-provider)
+      # and the one .terraform.lock.hcl records.
+      version = "6.34.0"
     }
   }
 

@@ -327,8 +327,13 @@ type TerraformState struct {
 	// amzn-s3-demo-, nor the suffixes -s3alias, --ol-s3, .mrap and
 	// --x-s3, which S3 keeps for access points and directory buckets;
 	// --table-s3 too, which the S3 Tables naming rules reserve.
-	Bucket    string `json:"bucket"`
-	LockTable string `json:"lockTable"`
+	Bucket string `json:"bucket"`
+	// Terraform locks the state with a lock file in the bucket
+	// (use_lockfile, S3 conditional writes, Terraform 1.10 and later).
+	// lockTable keeps the seed's DynamoDB lock table as an option: set,
+	// Terraform takes both locks (the S3 backend's documented way to
+	// move off DynamoDB, whose dynamodb_table setting it deprecates).
+	LockTable string `json:"lockTable,omitempty"`
 	Region    string `json:"region"`
 }
 

@@ -222,18 +222,27 @@ func FuzzTfvarsString(f *testing.F) {
 	})
 }
 
+// TestBackend: S3 locking (use_lockfile) always; the DynamoDB table only
+// when the model keeps one.
 func TestBackend(t *testing.T) {
-	got := parseHCL(t, "backend.hcl", Backend(testEnv()))
-	want := map[string]cty.Value{
-		"bucket": cty.StringVal("b"), "key": cty.StringVal("qa/terraform.tfstate"), "region": cty.StringVal("us-east-1"),
-		"dynamodb_table": cty.StringVal("l"), "encrypt": cty.True,
-	}
-	if len(got) != len(want) {
-		t.Errorf("backend.hcl sets %d attributes, want %d", len(got), len(want))
-	}
-	for k, v := range want {
-		if !got[k].RawEquals(v) {
-			t.Errorf("%s = %#v, want %#v", k, got[k], v)
+	e := testEnv()
+	for _, table := range []string{"l", ""} {
+		e.Delivery.TerraformState.LockTable = table
+		got := parseHCL(t, "backend.hcl", Backend(e))
+		want := map[string]cty.Value{
+			"bucket": cty.StringVal("b"), "key": cty.StringVal("qa/terraform.tfstate"), "region": cty.StringVal("us-east-1"),
+			"use_lockfile": cty.True, "encrypt": cty.True,
+		}
+		if table != "" {
+			want["dynamodb_table"] = cty.StringVal(table)
+		}
+		if len(got) != len(want) {
+			t.Errorf("lock table %q: backend.hcl sets %d attributes, want %d", table, len(got), len(want))
+		}
+		for k, v := range want {
+			if got[k] == cty.NilVal || !got[k].RawEquals(v) {
+				t.Errorf("lock table %q: %s = %#v, want %#v", table, k, got[k], v)
+			}
 		}
 	}
 }

@@ -307,7 +307,10 @@ func Backend(e *model.Environment) []byte {
 	body.SetAttributeValue("bucket", str(s.Bucket))
 	body.SetAttributeValue("key", str(e.StateKey()))
 	body.SetAttributeValue("region", str(s.Region))
-	body.SetAttributeValue("dynamodb_table", str(s.LockTable))
+	body.SetAttributeValue("use_lockfile", cty.True)
+	if s.LockTable != "" {
+		body.SetAttributeValue("dynamodb_table", str(s.LockTable))
+	}
 	body.SetAttributeValue("encrypt", cty.True)
 	return append([]byte(header("#", e.Source)+"\n"), hclwrite.Format(f.Bytes())...)
 }
