@@ -87,10 +87,10 @@ func Environment(e *model.Environment) []Finding {
 		}
 	}
 	if b := e.Database.BackupPlan; b != nil && b.ColdStorageAfterDays > 0 && b.DeleteAfterDays < b.ColdStorageAfterDays+90 {
-		add("database.backupPlan.deleteAfterDays", false, "AWS Backup keeps a recovery point in cold storage at least 90 days: deleteAfterDays (%d) must be at least coldStorageAfterDays (%d) + 90", b.DeleteAfterDays, b.ColdStorageAfterDays)
+		on("database.backupPlan.coldStorageAfterDays")("database.backupPlan.deleteAfterDays", false, "AWS Backup keeps a recovery point in cold storage at least 90 days: deleteAfterDays (%d) must be at least coldStorageAfterDays (%d) + 90", b.DeleteAfterDays, b.ColdStorageAfterDays)
 	}
 	if b := e.Database.BackupPlan; b != nil && b.CopyRegion != "" && b.CopyRegion == e.AWS.Region {
-		add("database.backupPlan.copyRegion", false, "the backup copy must go to another region than the database's own (%s), or it survives nothing the vault does not", e.AWS.Region)
+		on("aws.region")("database.backupPlan.copyRegion", false, "the backup copy must go to another region than the database's own (%s), or it survives nothing the vault does not", e.AWS.Region)
 	}
 	if d := e.Database; d.MaxAllocatedStorageGiB > 0 && d.MaxAllocatedStorageGiB <= d.AllocatedStorageGiB {
 		on("database.allocatedStorageGiB")("database.maxAllocatedStorageGiB", false, "storage autoscaling needs a maximum (%d GiB) above the allocated storage (%d GiB)", d.MaxAllocatedStorageGiB, d.AllocatedStorageGiB)
