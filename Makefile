@@ -90,9 +90,11 @@ ESO_DIR = .cache/eso
 
 KWOK_BIN = .cache/kwok/bin
 
+TFSEC_BIN = .cache/tfsec/bin
+
 KUBE_SCORE = .cache/kube-score/kube-score
 
-e2e: setup $(K8S_BIN)/.built $(ESO_DIR)/.built $(KWOK_BIN)/.built $(KUBE_SCORE) ## Terraform against the real AWS provider; manifests against a real kube-apiserver, scheduler, controllers and External Secrets
+e2e: setup $(K8S_BIN)/.built $(ESO_DIR)/.built $(KWOK_BIN)/.built $(KUBE_SCORE) $(TFSEC_BIN)/.built ## Terraform against the real AWS provider and tfsec; manifests against a real kube-apiserver, scheduler, controllers, External Secrets and kube-score
 	$(GO) test -tags e2e -count=1 -timeout 40m ./e2e
 
 # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and etcd,
@@ -133,5 +135,12 @@ $(KWOK_BIN)/.built: tools/kwok/go.mod tools/kwok/go.sum
 $(KUBE_SCORE): tools/kube-score/go.mod tools/kube-score/go.sum
 	mkdir -p $(@D)
 	cd tools/kube-score && $(GO) build -trimpath -ldflags='-s -w' -o ../../$@ github.com/zegl/kube-score/cmd/kube-score
+
+# tfsec, pinned in tools/tfsec, built once into the git-ignored cache; it
+# runs offline over infrastructure/terraform (e2e/scan_test.go).
+$(TFSEC_BIN)/.built: tools/tfsec/go.mod tools/tfsec/go.sum
+	mkdir -p $(TFSEC_BIN)
+	cd tools/tfsec && $(GO) build -trimpath -ldflags='-s -w' -o ../../$(TFSEC_BIN)/ github.com/aquasecurity/tfsec/cmd/tfsec
+	touch $@
 
 ci: setup test check fuzz e2e ## what .ci/run runs

@@ -166,14 +166,30 @@ func wildcard(pattern, s string, foldCase bool) bool {
 }
 
 // allows evaluates an identity policy as IAM does for one action on one
-// resource: an explicit Deny wins, then any Allow, else an implicit deny.
-// Actions match without regard to case, resources with.
-func allows(policy []iamStatement, action, resource string) bool {
+// resource in a request context (the condition keys the request carries):
+// an explicit Deny wins, then any Allow, else an implicit deny. Actions
+// match without regard to case, resources with. A statement applies only
+// if all its conditions hold; a condition on a key the request does not
+// carry does not hold, as in IAM ("If the key that you specify in a policy
+// condition is not present in the request context, the values do not
+// match", IAM User Guide, "IAM JSON policy elements: Condition operators").
+// Only StringEquals is evaluated; any other test fails closed.
+func allows(policy []iamStatement, action, resource string, context map[string]string) bool {
 	allowed := false
 	for _, st := range policy {
 		matches := slices.ContainsFunc(st.Actions, func(p string) bool { return wildcard(p, action, true) }) &&
 			slices.ContainsFunc(st.Resources, func(p string) bool { return wildcard(p, resource, false) })
 		if !matches {
+			continue
+		}
+		holds := true
+		for _, c := range st.Conditions {
+			v, present := context[c.Variable]
+			if c.Test != "StringEquals" || !present || !slices.Contains(c.Values, v) {
+				holds = false
+			}
+		}
+		if !holds {
 			continue
 		}
 		if st.Effect == "Deny" {
@@ -425,8 +441,11 @@ func (f *fakeAWS) secretsManager(w http.ResponseWriter, r *http.Request, op stri
 		return
 	}
 	role := f.roles[roleARN]
-	check := func(action, resource string) bool {
-		ok := allows(role.Policy, action, resource)
+	// Secrets Manager calls KMS on the caller's behalf, so the decrypt
+	// carries kms:ViaService (AWS KMS Developer Guide, "kms:ViaService").
+	viaSM := map[string]string{"kms:ViaService": "secretsmanager." + f.region + ".amazonaws.com"}
+	check := func(action, resource string, context map[string]string) bool {
+		ok := allows(role.Policy, action, resource, context)
 		why := ""
 		if !ok {
 			why = "no statement of the role's policy allows it"
@@ -441,7 +460,7 @@ func (f *fakeAWS) secretsManager(w http.ResponseWriter, r *http.Request, op stri
 	// read checks GetSecretValue on the secret and kms:Decrypt on its key,
 	// which Secrets Manager uses on the caller's behalf.
 	read := func(s *fakeSecret) bool {
-		return check("secretsmanager:GetSecretValue", s.ARN) && check("kms:Decrypt", s.KMSKey)
+		return check("secretsmanager:GetSecretValue", s.ARN, nil) && check("kms:Decrypt", s.KMSKey, viaSM)
 	}
 	switch op {
 	case "GetSecretValue", "DescribeSecret":
@@ -452,7 +471,7 @@ func (f *fakeAWS) secretsManager(w http.ResponseWriter, r *http.Request, op stri
 			return
 		}
 		if op == "DescribeSecret" {
-			if !check(action, s.ARN) {
+			if !check(action, s.ARN, nil) {
 				smError(w, "AccessDeniedException", "not authorized to perform "+action)
 				return
 			}
@@ -470,7 +489,7 @@ func (f *fakeAWS) secretsManager(w http.ResponseWriter, r *http.Request, op stri
 		// secretsmanager:GetSecretValue for each secret. If you use
 		// filters, you must also have secretsmanager:ListSecrets."
 		// Neither action has a resource type, so the resource is "*".
-		if !check(action, "*") || (len(req.Filters) > 0 && !check("secretsmanager:ListSecrets", "*")) {
+		if !check(action, "*", nil) || (len(req.Filters) > 0 && !check("secretsmanager:ListSecrets", "*", nil)) {
 			smError(w, "AccessDeniedException", "not authorized to perform "+action)
 			return
 		}
@@ -493,7 +512,7 @@ func (f *fakeAWS) secretsManager(w http.ResponseWriter, r *http.Request, op stri
 		}
 		smJSON(w, map[string]any{"SecretValues": values, "Errors": errs})
 	case "ListSecrets":
-		if !check(action, "*") {
+		if !check(action, "*", nil) {
 			smError(w, "AccessDeniedException", "not authorized to perform "+action)
 			return
 		}

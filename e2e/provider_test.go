@@ -151,6 +151,17 @@ provider "aws" {
 }
 
 provider "aws" {
+  alias                       = "backup_copy"
+  access_key                  = "AKIAFAKEFAKEFAKEFAKE"
+  secret_key                  = "fake"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  allowed_account_ids         = null
+}
+
+provider "aws" {
   alias                       = "backup_replica"
   access_key                  = "AKIAFAKEFAKEFAKEFAKE"
   secret_key                  = "fake"
@@ -183,6 +194,12 @@ func planWith(t *testing.T, tfvars string) map[string]plannedResource {
 				Resources []plannedResource `json:"resources"`
 			} `json:"root_module"`
 		} `json:"planned_values"`
+		ResourceChanges []struct {
+			Address string `json:"address"`
+			Change  struct {
+				AfterUnknown map[string]any `json:"after_unknown"`
+			} `json:"change"`
+		} `json:"resource_changes"`
 	}
 	if err := json.Unmarshal(out, &p); err != nil {
 		t.Fatal(err)
@@ -191,8 +208,24 @@ func planWith(t *testing.T, tfvars string) map[string]plannedResource {
 	for _, r := range p.PlannedValues.RootModule.Resources {
 		res[r.Address] = r
 	}
+	// A top-level attribute known only after apply (a key's ARN) is set
+	// all the same: it reads as knownAfterApply rather than as missing.
+	for _, rc := range p.ResourceChanges {
+		r, ok := res[rc.Address]
+		if !ok {
+			continue
+		}
+		for k, v := range rc.Change.AfterUnknown {
+			if _, set := r.Values[k]; !set && v == true {
+				r.Values[k] = knownAfterApply
+			}
+		}
+	}
 	return res
 }
+
+// knownAfterApply stands for a planned value that apply will set.
+const knownAfterApply = "(known after apply)"
 
 // planJSON plans a copy of the module (dir) offline with one tfvars file
 // and returns `terraform show -json` of the plan.
@@ -317,12 +350,80 @@ func TestModulePlansEveryOption(t *testing.T) {
 		{"restore from", db["snapshot_identifier"], "rds:lexecon-production-2026-11-20-03-00"},
 		{"replication retention", repl["retention_period"], float64(14)},
 		{"replica key", res["aws_kms_key.backup_replica[0]"].Values["enable_key_rotation"], true},
+		{"backup copy vault region", res["aws_backup_vault.copy[0]"].Values["region"], "eu-west-1"},
+		{"backup copy key region", res["aws_kms_key.backup_copy[0]"].Values["region"], "eu-west-1"},
+		{"backup vault region", res["aws_backup_vault.this[0]"].Values["region"], "us-east-1"},
 		{"admin access entry", res[`aws_eks_access_entry.admin["arn:aws:iam::123456789012:role/platform-admins"]`].Values["principal_arn"], "arn:aws:iam::123456789012:role/platform-admins"},
 	} {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
 			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
 		}
 	}
+	for _, p := range backupPlanProblems(res, 120, 30, true) {
+		t.Error(p)
+	}
+	// The check fails without the plan, with another lifecycle, without the
+	// copy, and with an unencrypted vault.
+	for _, b := range []struct {
+		what   string
+		broken func(map[string]plannedResource)
+	}{
+		{"no plan", func(r map[string]plannedResource) { delete(r, "aws_backup_plan.this[0]") }},
+		{"no selection", func(r map[string]plannedResource) { delete(r, "aws_backup_selection.database[0]") }},
+		{"delete after 35", func(r map[string]plannedResource) {
+			r["aws_backup_plan.this[0]"].Values["rule"] = []any{map[string]any{"lifecycle": []any{map[string]any{"delete_after": float64(35), "cold_storage_after": float64(30)}}, "copy_action": first(r["aws_backup_plan.this[0]"].Values["rule"])["copy_action"]}}
+		}},
+		{"no copy", func(r map[string]plannedResource) {
+			rule := first(r["aws_backup_plan.this[0]"].Values["rule"])
+			r["aws_backup_plan.this[0]"].Values["rule"] = []any{map[string]any{"lifecycle": rule["lifecycle"], "copy_action": []any{}}}
+		}},
+		{"vault without a key", func(r map[string]plannedResource) { r["aws_backup_vault.this[0]"].Values["kms_key_arn"] = nil }},
+	} {
+		broken := copyPlan(res)
+		b.broken(broken)
+		if len(backupPlanProblems(broken, 120, 30, true)) == 0 {
+			t.Errorf("the backup plan check misses: %s", b.what)
+		}
+	}
+}
+
+// backupPlanProblems checks the AWS Backup plan on the planned values: a
+// vault under a customer-managed key, a rule with the model's lifecycle,
+// the copy to a vault of another region with the same lifecycle, and a
+// selection of the database by a role AWS Backup assumes.
+func backupPlanProblems(res map[string]plannedResource, deleteAfter, coldAfter float64, copied bool) []string {
+	var problems []string
+	plan, ok := res["aws_backup_plan.this[0]"]
+	if !ok {
+		return []string{"no aws_backup_plan"}
+	}
+	if res["aws_backup_vault.this[0]"].Values["kms_key_arn"] == nil {
+		problems = append(problems, "the backup vault has no customer-managed key")
+	}
+	rule := first(plan.Values["rule"])
+	lc := first(rule["lifecycle"])
+	if lc["delete_after"] != deleteAfter || lc["cold_storage_after"] != coldAfter {
+		problems = append(problems, fmt.Sprintf("backup lifecycle = %v, want delete after %v, cold after %v", lc, deleteAfter, coldAfter))
+	}
+	copyAction := first(rule["copy_action"])
+	switch {
+	case copied && copyAction == nil:
+		problems = append(problems, "the backup plan copies nothing to another region")
+	case copied:
+		if clc := first(copyAction["lifecycle"]); clc["delete_after"] != deleteAfter {
+			problems = append(problems, fmt.Sprintf("the copy's lifecycle = %v, want delete after %v", clc, deleteAfter))
+		}
+		if res["aws_backup_vault.copy[0]"].Values["kms_key_arn"] == nil {
+			problems = append(problems, "the copy vault has no customer-managed key")
+		}
+	}
+	sel, ok := res["aws_backup_selection.database[0]"]
+	if !ok {
+		problems = append(problems, "no aws_backup_selection: the plan backs up nothing")
+	} else if sel.Values["iam_role_arn"] == nil || sel.Values["resources"] == nil {
+		problems = append(problems, fmt.Sprintf("the selection lacks its role or resources: %v", sel.Values))
+	}
+	return problems
 }
 
 // clusterAdminPolicy is the EKS access policy that makes a principal cluster
@@ -423,6 +524,85 @@ func hardeningProblems(res map[string]plannedResource, production bool) []string
 		if days, _ := res[g].Values["retention_in_days"].(float64); days <= 0 {
 			problems = append(problems, fmt.Sprintf("%s has no retention: %v", g, res[g].Values["retention_in_days"]))
 		}
+		if res[g].Values["kms_key_id"] == nil {
+			problems = append(problems, fmt.Sprintf("%s is not encrypted with a customer-managed key", g))
+		}
+	}
+	// Performance Insights at its free 7 days, on by default (every
+	// current environment keeps the default); IAM authentication allowed.
+	if db["performance_insights_enabled"] != true || fmt.Sprint(db["performance_insights_retention_period"]) != "7" {
+		problems = append(problems, fmt.Sprintf("db Performance Insights = %v for %v days, want on for 7", db["performance_insights_enabled"], db["performance_insights_retention_period"]))
+	}
+	if db["iam_database_authentication_enabled"] != true {
+		problems = append(problems, "db iam_database_authentication_enabled is not true")
+	}
+	// Production storage grows on its own rather than filling up.
+	if production {
+		alloc, _ := db["allocated_storage"].(float64)
+		if max, _ := db["max_allocated_storage"].(float64); max <= alloc {
+			problems = append(problems, fmt.Sprintf("production db max_allocated_storage = %v, want above allocated_storage %v (autoscaling)", db["max_allocated_storage"], alloc))
+		}
+	}
+	// No security group rule opens egress to the internet beside what EKS
+	// creates, and the cluster carries no extra security group.
+	for addr, r := range res {
+		if r.Type == "aws_vpc_security_group_egress_rule" && r.Values["cidr_ipv4"] == "0.0.0.0/0" {
+			problems = append(problems, fmt.Sprintf("%s allows egress to 0.0.0.0/0", addr))
+		}
+	}
+	if ids, _ := first(cluster["vpc_config"])["security_group_ids"].([]any); len(ids) > 0 {
+		problems = append(problems, fmt.Sprintf("the cluster carries extra security groups: %v", ids))
+	}
+	problems = append(problems, keyPolicyProblems(res)...)
+	return problems
+}
+
+// keyPolicyProblems checks every KMS key's explicit policy: the account
+// administers it (so IAM decides who uses it), nobody else is granted
+// anything except, on the logs key, CloudWatch Logs of this region limited
+// to this account's log groups.
+func keyPolicyProblems(res map[string]plannedResource) []string {
+	var problems []string
+	keys := 0
+	for addr, r := range res {
+		if r.Type != "aws_kms_key" {
+			continue
+		}
+		keys++
+		var doc struct {
+			Statement []struct {
+				Sid       string
+				Principal map[string]any
+				Condition map[string]map[string]any
+			}
+		}
+		raw, _ := r.Values["policy"].(string)
+		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+			problems = append(problems, fmt.Sprintf("%s has no explicit key policy: %q", addr, raw))
+			continue
+		}
+		root := false
+		for _, st := range doc.Statement {
+			aws := fmt.Sprint(st.Principal["AWS"])
+			svc := fmt.Sprint(st.Principal["Service"])
+			switch {
+			case strings.HasSuffix(aws, ":root") && len(st.Principal) == 1 && len(st.Condition) == 0:
+				root = true
+			case addr == "aws_kms_key.logs" && strings.HasPrefix(svc, "logs.") && strings.HasSuffix(svc, ".amazonaws.com"):
+				ctx := fmt.Sprint(st.Condition["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
+				if !strings.Contains(ctx, ":log-group:") || strings.Contains(ctx, "::") {
+					problems = append(problems, fmt.Sprintf("%s lets CloudWatch Logs use it for any log group: condition %v", addr, st.Condition))
+				}
+			default:
+				problems = append(problems, fmt.Sprintf("%s grants %v to %v", addr, st.Sid, st.Principal))
+			}
+		}
+		if !root {
+			problems = append(problems, fmt.Sprintf("%s: the account does not administer the key (no root statement)", addr))
+		}
+	}
+	if keys < 3 {
+		problems = append(problems, fmt.Sprintf("%d KMS keys with a policy, want the database, secrets and logs keys", keys))
 	}
 	return problems
 }
@@ -444,6 +624,14 @@ func checkHardeningCanFail(t *testing.T, res map[string]plannedResource) {
 		{"aws_launch_template.nodes", "metadata_options", []any{map[string]any{"http_tokens": "optional", "http_put_response_hop_limit": float64(2)}}},
 		{"aws_eks_node_group.this", "version", nil},
 		{"aws_cloudwatch_log_group.cluster", "retention_in_days", float64(0)},
+		{"aws_cloudwatch_log_group.cluster", "kms_key_id", nil},
+		{`aws_cloudwatch_log_group.database["postgresql"]`, "kms_key_id", nil},
+		{"aws_db_instance.this", "performance_insights_enabled", false},
+		{"aws_db_instance.this", "iam_database_authentication_enabled", false},
+		{"aws_eks_cluster.this", "vpc_config", []any{map[string]any{"security_group_ids": []any{"sg-0123"}}}},
+		{"aws_kms_key.database", "policy", nil},
+		{"aws_kms_key.secrets", "policy", `{"Statement":[{"Sid":"Everyone","Principal":{"AWS":"*"}}]}`},
+		{"aws_kms_key.logs", "policy", `{"Statement":[{"Sid":"A","Principal":{"AWS":"arn:aws:iam::123456789012:root"}},{"Sid":"L","Principal":{"Service":"logs.us-east-1.amazonaws.com"}}]}`},
 	}
 	for _, b := range breaks {
 		broken := copyPlan(res)
@@ -451,6 +639,21 @@ func checkHardeningCanFail(t *testing.T, res map[string]plannedResource) {
 		if len(hardeningProblems(broken, false)) == 0 {
 			t.Errorf("the hardening check misses %s.%s = %v", b.address, b.attr, b.value)
 		}
+	}
+	// Production only: storage autoscaling off.
+	broken := copyPlan(res)
+	broken["aws_db_instance.this"].Values["max_allocated_storage"] = float64(0)
+	if len(hardeningProblems(broken, true)) == 0 {
+		t.Error("the hardening check misses production storage autoscaling off")
+	}
+	// The seed's redundant control-plane group, with its egress rule.
+	broken = copyPlan(res)
+	broken["aws_vpc_security_group_egress_rule.control_plane"] = plannedResource{
+		Address: "aws_vpc_security_group_egress_rule.control_plane", Type: "aws_vpc_security_group_egress_rule",
+		Values: map[string]any{"cidr_ipv4": "0.0.0.0/0"},
+	}
+	if len(hardeningProblems(broken, false)) == 0 {
+		t.Error("the hardening check misses an egress rule to 0.0.0.0/0")
 	}
 }
 
@@ -600,4 +803,38 @@ func copyPlan(res map[string]plannedResource) map[string]plannedResource {
 		broken[k] = r
 	}
 	return broken
+}
+
+// TestLockFileMatchesTheProvider initialises a copy of the module with the
+// committed .terraform.lock.hcl against the shared provider build: init
+// succeeds only if a recorded hash is that build's, and leaves the file as
+// committed. A lock file with another hash fails init.
+func TestLockFileMatchesTheProvider(t *testing.T) {
+	tf := need(t, "terraform", installTerraform)
+	lock, err := os.ReadFile(filepath.Join(repoRoot, "infrastructure", "terraform", ".terraform.lock.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := tfEnv(t, providerRC(t))
+	initWith := func(lockFile []byte) (string, []byte, error) {
+		dir := module(t)
+		p := filepath.Join(dir, ".terraform.lock.hcl")
+		if err := os.WriteFile(p, lockFile, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, err := run(t, dir, env, tf, "init", "-backend=false", "-input=false", "-lockfile=readonly")
+		after, _ := os.ReadFile(p)
+		return out + errOut, after, err
+	}
+	out, after, err := initWith(lock)
+	if err != nil {
+		t.Fatalf("terraform init with the committed lock file: %v\n%s", err, out)
+	}
+	if string(after) != string(lock) {
+		t.Errorf("init changed the lock file:\n%s", after)
+	}
+	other := regexp.MustCompile(`"h1:[^"]+"`).ReplaceAll(lock, []byte(`"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="`))
+	if _, _, err := initWith(other); err == nil {
+		t.Error("terraform init accepted a lock file whose hash is not the provider's")
+	}
 }

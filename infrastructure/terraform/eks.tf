@@ -8,24 +8,12 @@ resource "aws_iam_role_policy_attachment" "cluster" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonEKSClusterPolicy"
 }
 
-# Extra control-plane security group. EKS also creates the cluster security
-# group that the managed nodes share; the database admits that one.
-resource "aws_security_group" "control_plane" {
-  name        = "${var.cluster_name}-control-plane"
-  description = "EKS control plane of ${var.cluster_name}"
-  vpc_id      = var.vpc_id
-
-  tags = {
-    Name = "${var.cluster_name}-control-plane"
-  }
-}
-
-resource "aws_vpc_security_group_egress_rule" "control_plane" {
-  security_group_id = aws_security_group.control_plane.id
-  description       = "Control plane to the nodes and AWS APIs"
-  ip_protocol       = "-1"
-  cidr_ipv4         = "0.0.0.0/0"
-}
+# No extra control-plane security group: EKS creates the cluster security
+# group, which the control plane and the managed nodes share and which
+# allows their traffic; a second one added only an egress rule to
+# 0.0.0.0/0. The AWS provider changes vpc_config.security_group_ids in
+# place since 5.25.0 (its CHANGELOG; EKS UpdateClusterConfig), so removing
+# it does not replace an existing cluster.
 
 resource "aws_eks_cluster" "this" {
   name                      = var.cluster_name
@@ -35,7 +23,6 @@ resource "aws_eks_cluster" "this" {
 
   vpc_config {
     subnet_ids              = var.subnet_ids
-    security_group_ids      = [aws_security_group.control_plane.id]
     endpoint_private_access = true
     endpoint_public_access  = var.cluster_endpoint_public_access
     public_access_cidrs     = var.cluster_endpoint_public_access ? var.cluster_public_access_cidrs : null
@@ -85,6 +72,7 @@ resource "aws_eks_cluster" "this" {
 resource "aws_cloudwatch_log_group" "cluster" {
   name              = "/aws/eks/${var.cluster_name}/cluster"
   retention_in_days = var.cluster_log_retention_days
+  kms_key_id        = aws_kms_key.logs.arn
 }
 
 # Cluster admins (cluster_admin_arns): the people and pipelines that run the

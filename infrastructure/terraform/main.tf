@@ -15,12 +15,13 @@ locals {
   production  = var.tier == "production"
 }
 
-# Principals that may assume a role: EKS, EC2, RDS monitoring.
+# Principals that may assume a role: EKS, EC2, RDS monitoring, AWS Backup.
 data "aws_iam_policy_document" "assume" {
   for_each = {
     eks        = "eks.amazonaws.com"
     ec2        = "ec2.amazonaws.com"
     monitoring = "monitoring.rds.amazonaws.com"
+    backup     = "backup.amazonaws.com"
   }
 
   statement {

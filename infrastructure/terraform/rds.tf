@@ -104,6 +104,16 @@ resource "aws_db_instance" "this" {
   final_snapshot_identifier = var.db_final_snapshot_identifier
   snapshot_identifier       = var.db_snapshot_identifier
 
+  # Performance Insights at its free retention, 7 days, under the
+  # database's key.
+  performance_insights_enabled          = var.db_performance_insights
+  performance_insights_retention_period = var.db_performance_insights ? 7 : null
+  performance_insights_kms_key_id       = var.db_performance_insights ? aws_kms_key.database.arn : null
+
+  # IAM database authentication is allowed beside the password: operators
+  # can connect with a short-lived token instead of the master password.
+  iam_database_authentication_enabled = true
+
   monitoring_interval = var.db_monitoring_interval
   monitoring_role_arn = var.db_monitoring_interval > 0 ? aws_iam_role.rds_monitoring[0].arn : null
 
@@ -115,6 +125,7 @@ resource "aws_cloudwatch_log_group" "database" {
   for_each          = toset(["postgresql", "upgrade"])
   name              = "/aws/rds/instance/${var.db_identifier}/${each.key}"
   retention_in_days = var.db_log_retention_days
+  kms_key_id        = aws_kms_key.logs.arn
 }
 
 # Cross-region backup replication (db_backup_replication): the automated
@@ -126,6 +137,7 @@ resource "aws_kms_key" "backup_replica" {
   description             = "${local.name}: RDS backups replicated from ${var.aws_region}"
   enable_key_rotation     = true
   deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.kms_account.json
 }
 
 resource "aws_db_instance_automated_backups_replication" "this" {

@@ -73,10 +73,20 @@ data "aws_iam_policy_document" "external_secrets" {
     actions   = ["secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets"]
     resources = ["*"]
   }
+  # Only through Secrets Manager: the role cannot decrypt with the key
+  # directly, nor anything else the key encrypts (EKS secrets, the RDS
+  # master password outside Secrets Manager). kms:ViaService names the
+  # service that calls KMS for the principal (AWS KMS Developer Guide,
+  # "kms:ViaService").
   statement {
-    sid       = "DecryptThem"
+    sid       = "DecryptThemThroughSecretsManager"
     actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.secrets.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${var.aws_region}.amazonaws.com"]
+    }
   }
 }
 

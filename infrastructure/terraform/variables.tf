@@ -183,6 +183,16 @@ variable "db_backup_replication" {
   description = "Cross-region replication of the automated backups, or null."
 }
 
+variable "db_backup_plan" {
+  type = object({
+    cold_storage_after_days = number
+    copy_region             = string
+    delete_after_days       = number
+    schedule                = string
+  })
+  description = "AWS Backup plan of the database (schedule, lifecycle, copy to another region), or null."
+}
+
 variable "db_snapshot_identifier" {
   type        = string
   description = "Snapshot to create the database from, or null for an empty one."
@@ -191,6 +201,11 @@ variable "db_snapshot_identifier" {
 variable "db_monitoring_interval" {
   type        = number
   description = "Seconds between Enhanced Monitoring samples; 0 turns it off."
+}
+
+variable "db_performance_insights" {
+  type        = bool
+  description = "Whether Performance Insights keeps 7 days (the free retention) of database load."
 }
 
 variable "db_log_retention_days" {

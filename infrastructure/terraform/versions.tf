@@ -1,10 +1,13 @@
 terraform {
-  required_version = ">= 1.5"
+  # 1.10: S3 state locking with a lock file (use_lockfile in backend.hcl).
+  required_version = ">= 1.10"
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
-      version = ">= 6.0, < 7.0"
+      source = "hashicorp/aws"
+      # Exact: the version the e2e checks plan against (../shared/tools/aws-provider)
+      # and the one .terraform.lock.hcl records.
+      version = "6.34.0"
     }
   }
 
@@ -26,6 +29,18 @@ provider "aws" {
 provider "aws" {
   alias               = "backup_replica"
   region              = var.db_backup_replication == null ? var.aws_region : var.db_backup_replication.region
+  allowed_account_ids = [var.aws_account_id]
+
+  default_tags {
+    tags = var.tags
+  }
+}
+
+# The region AWS Backup copies the database's snapshots to
+# (db_backup_plan.copy_region); the home region when there is none.
+provider "aws" {
+  alias               = "backup_copy"
+  region              = try(coalesce(var.db_backup_plan.copy_region, var.aws_region), var.aws_region)
   allowed_account_ids = [var.aws_account_id]
 
   default_tags {

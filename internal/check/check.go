@@ -86,6 +86,12 @@ func Environment(e *model.Environment) []Finding {
 			add("cluster.nodes.schedule.nightSize", false, "nightSize (%d) is not below nodes.min (%d), so nothing scales down at night", s.NightSize, n.Min)
 		}
 	}
+	if b := e.Database.BackupPlan; b != nil && b.ColdStorageAfterDays > 0 && b.DeleteAfterDays < b.ColdStorageAfterDays+90 {
+		on("database.backupPlan.coldStorageAfterDays")("database.backupPlan.deleteAfterDays", false, "AWS Backup keeps a recovery point in cold storage at least 90 days: deleteAfterDays (%d) must be at least coldStorageAfterDays (%d) + 90", b.DeleteAfterDays, b.ColdStorageAfterDays)
+	}
+	if b := e.Database.BackupPlan; b != nil && b.CopyRegion != "" && b.CopyRegion == e.AWS.Region {
+		on("aws.region")("database.backupPlan.copyRegion", false, "the backup copy must go to another region than the database's own (%s), or it survives nothing the vault does not", e.AWS.Region)
+	}
 	if d := e.Database; d.MaxAllocatedStorageGiB > 0 && d.MaxAllocatedStorageGiB <= d.AllocatedStorageGiB {
 		on("database.allocatedStorageGiB")("database.maxAllocatedStorageGiB", false, "storage autoscaling needs a maximum (%d GiB) above the allocated storage (%d GiB)", d.MaxAllocatedStorageGiB, d.AllocatedStorageGiB)
 	}
@@ -112,14 +118,8 @@ func Environment(e *model.Environment) []Finding {
 			add("recovery.rtoMinutes", true, "a single-AZ database recovers by a restore from backup, which usually takes 30 to 60 minutes or more; an RTO of %d minutes may be missed (multi-AZ fails over in 1 to 2)", rto)
 		}
 	}
-	add = on("tier", "cluster.endpointPublicAccess")
-	if e.IsProduction() && e.Cluster.EndpointPublicAccess {
-		for _, c := range e.Cluster.PublicAccessCIDRs {
-			if c == "0.0.0.0/0" {
-				add("cluster.publicAccessCidrs", true, "the production EKS API is reachable from the whole internet; limit publicAccessCidrs or turn endpointPublicAccess off")
-			}
-		}
-	}
+	// A production API open to the internet is refused by the schema
+	// (policy.cue), not warned about here.
 	return fs
 }
 

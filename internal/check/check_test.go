@@ -129,16 +129,21 @@ func TestCrossChecks(t *testing.T) {
 			e.AWS.Region = "us-east-1"
 			e.Database.BackupReplication = &model.BackupReplication{Region: "us-east-1", RetentionDays: 7}
 		}, "error x.database.backupReplication.region"},
+		{"backup plan deleting from cold storage too early", func(e *model.Environment) {
+			e.Database.BackupPlan = &model.BackupPlan{Schedule: "cron(0 5 ? * * *)", DeleteAfterDays: 100, ColdStorageAfterDays: 30}
+		}, "error x.database.backupPlan.deleteAfterDays"},
+		{"backup plan keeping cold storage 90 days", func(e *model.Environment) {
+			e.Database.BackupPlan = &model.BackupPlan{Schedule: "cron(0 5 ? * * *)", DeleteAfterDays: 120, ColdStorageAfterDays: 30, CopyRegion: "us-west-2"}
+		}, ""},
+		{"backup copy to the database's own region", func(e *model.Environment) {
+			e.AWS.Region = "us-east-1"
+			e.Database.BackupPlan = &model.BackupPlan{Schedule: "cron(0 5 ? * * *)", DeleteAfterDays: 35, CopyRegion: "us-east-1"}
+		}, "error x.database.backupPlan.copyRegion"},
 		{"kube-proxy for another Kubernetes version", func(e *model.Environment) { e.Cluster.KubernetesVersion = "1.33" }, "error x.cluster.kubernetesVersion"},
 		{"kube-proxy for the cluster's version", func(e *model.Environment) {
 			e.Cluster.KubernetesVersion = "1.33"
 			e.Platform.Addons.KubeProxy = "v1.33.5-eksbuild.2"
 		}, ""},
-		{"public production API", func(e *model.Environment) {
-			e.Tier = "production"
-			e.Cluster.EndpointPublicAccess = true
-			e.Cluster.PublicAccessCIDRs = []string{"0.0.0.0/0"}
-		}, "warning x.cluster.publicAccessCidrs"},
 	} {
 		e := env()
 		c.edit(e)

@@ -82,6 +82,7 @@ var iamRoleSuffixes = []struct{ base, suffix string }{
 	{"cluster_name", "-cluster"},
 	{"cluster_name", "-nodes"},
 	{"db_identifier", "-rds-monitoring"},
+	{"db_identifier", "-backup"},
 }
 
 // values checks that what the environment says is what AWS and

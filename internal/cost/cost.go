@@ -6,6 +6,7 @@ package cost
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/lexecon/lexgen/internal/model"
 )
@@ -112,14 +113,48 @@ func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 		fmt.Sprintf("%d GB allocated, %s", d.AllocatedStorageGiB, map[bool]string{false: "single-AZ", true: "multi-AZ doubles it"}[d.MultiAZ]))
 	add("RDS backup storage", 0, "GB-month", p.RDSBackupPerGBMonth,
 		fmt.Sprintf("%d days of backups fit in the free allowance of %d GB (the allocated storage) while daily changes stay small", d.BackupRetentionDays, d.AllocatedStorageGiB))
-	keys, keysNote := 2.0, "the database key and the secrets key; requests not counted"
+	keys, keysNote := 3.0, "the database, secrets and log groups' keys; requests not counted"
 	if r := d.BackupReplication; r != nil {
 		add("Replicated backups in "+r.Region, float64(d.AllocatedStorageGiB), "GB-month", p.RDSBackupPerGBMonth,
 			fmt.Sprintf("about one copy of the %d GB database kept %d days in %s, billed as backup storage there", d.AllocatedStorageGiB, r.RetentionDays, r.Region))
 		add("Cross-region backup transfer", float64(d.AllocatedStorageGiB), "GB", p.CrossRegionTransferPerGB,
 			"about the database's size a month of changes copied across; it grows with the write volume")
-		keys, keysNote = 3, "the database key, the secrets key and the replicated backups' key; requests not counted"
+		keys, keysNote = 4, "the database, secrets and log groups' keys and the replicated backups' key; requests not counted"
 	}
+	if b := d.BackupPlan; b != nil {
+		// RDS snapshots stay warm whatever the plan's cold-storage setting
+		// (AWS Backup ignores it for RDS); incremental snapshots of a
+		// database with small daily changes come to about one copy of it.
+		add("AWS Backup vault (warm)", float64(d.AllocatedStorageGiB), "GB-month", p.BackupWarmPerGBMonth,
+			fmt.Sprintf("about one copy of the %d GB database, snapshots kept %d days; RDS snapshots do not move to cold storage", d.AllocatedStorageGiB, b.DeleteAfterDays))
+		add("AWS Backup vault (cold)", 0, "GB-month", p.BackupColdPerGBMonth,
+			"nothing: the plan covers only the RDS database, whose snapshots AWS Backup keeps warm")
+		if b.CopyRegion != "" {
+			add("AWS Backup copy in "+b.CopyRegion, float64(d.AllocatedStorageGiB), "GB-month", p.BackupWarmPerGBMonth,
+				fmt.Sprintf("the same copy kept %d days in %s", b.DeleteAfterDays, b.CopyRegion))
+			add("AWS Backup copy transfer", float64(d.AllocatedStorageGiB), "GB", p.CrossRegionTransferPerGB,
+				"about the database's size a month copied across; it grows with the write volume")
+			keys++
+			keysNote += "; and the backup copies' key"
+		}
+	}
+
+	// CloudWatch Logs: what the control plane and PostgreSQL send, and
+	// what the log groups keep at their retention (stored uncompressed
+	// here, so an upper bound; CloudWatch bills compressed storage).
+	eksGB := float64(len(e.Cluster.LogTypes)) * p.EKSLogGBPerTypeMonth
+	add("CloudWatch Logs ingest (EKS control plane)", eksGB, "GB", p.LogsIngestPerGB,
+		fmt.Sprintf("%d log types (%s) at an assumed %.1f GB a month each", len(e.Cluster.LogTypes), strings.Join(e.Cluster.LogTypes, ", "), p.EKSLogGBPerTypeMonth))
+	add("CloudWatch Logs ingest (PostgreSQL)", p.RDSLogGBPerMonth, "GB", p.LogsIngestPerGB,
+		fmt.Sprintf("an assumed %.1f GB a month at RDS's default logging parameters", p.RDSLogGBPerMonth))
+	kept := func(gb float64, days int) float64 { return gb * math.Min(float64(days), 3653) / 30 }
+	stored := kept(eksGB, e.Cluster.LogRetentionDays) + kept(p.RDSLogGBPerMonth, d.LogRetentionDays)
+	add("CloudWatch Logs storage", math.Round(stored*100)/100, "GB-month", p.LogsStoragePerGBMonth,
+		fmt.Sprintf("the ingest above kept %d days (control plane) and %d days (PostgreSQL), uncompressed: an upper bound", e.Cluster.LogRetentionDays, d.LogRetentionDays))
+	if d.PerformanceInsights {
+		add("Performance Insights", 0, "month", 0, "7 days of retention, free (RDS pricing, Performance Insights; Database Insights Standard mode)")
+	}
+
 	add("Secrets Manager secrets", 3, "secret-month", p.SecretPerMonth,
 		"the app and database secrets Terraform creates and the master secret RDS manages; API calls not counted")
 	add("KMS keys", keys, "key-month", p.KMSKeyPerMonth, keysNote)
@@ -136,7 +171,7 @@ func Of(e *model.Environment, p *model.Prices) (Estimate, error) {
 		est.Notes = append(est.Notes, fmt.Sprintf("storage autoscaling may grow the database to %d GB: up to $%.2f a month more", d.MaxAllocatedStorageGiB, Cents(grow)))
 	}
 	est.Notes = append(est.Notes,
-		"not counted: data transfer, NAT gateways and load balancers (the module creates none), CloudWatch logs and metrics, Enhanced Monitoring logs")
+		"not counted: data transfer, NAT gateways and load balancers (the module creates none), CloudWatch metrics, Enhanced Monitoring logs")
 	if x := e.ExpectedMonthlyCost; x != nil {
 		switch {
 		case est.Total < x.Low:

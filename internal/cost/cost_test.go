@@ -12,16 +12,18 @@ var prices = &model.Prices{
 	RDS:                    map[string]float64{"db.t3.micro": 0.018, "db.t3.small": 0.036},
 	EKSControlPlanePerHour: 0.10, EBSGp3PerGBMonth: 0.08, RDSGp3PerGBMonth: 0.115,
 	RDSBackupPerGBMonth: 0.095, SecretPerMonth: 0.40, KMSKeyPerMonth: 1,
+	BackupWarmPerGBMonth: 0.095, BackupColdPerGBMonth: 0.01,
+	LogsIngestPerGB: 0.50, LogsStoragePerGBMonth: 0.03, EKSLogGBPerTypeMonth: 1, RDSLogGBPerMonth: 0.5,
 }
 
 func env(nodes int, node, db string, multiAZ bool) *model.Environment {
 	return &model.Environment{
 		Name: "x",
 		AWS:  model.AWS{Region: "us-east-1"},
-		Cluster: model.Cluster{Nodes: model.NodeGroup{
+		Cluster: model.Cluster{LogTypes: []string{"api", "audit", "authenticator"}, LogRetentionDays: 90, Nodes: model.NodeGroup{
 			InstanceType: node, Desired: nodes, Min: nodes, Max: nodes + 2, DiskSizeGiB: 20,
 		}},
-		Database: model.Database{InstanceClass: db, MultiAZ: multiAZ, AllocatedStorageGiB: 20, BackupRetentionDays: 7},
+		Database: model.Database{InstanceClass: db, MultiAZ: multiAZ, AllocatedStorageGiB: 20, BackupRetentionDays: 7, LogRetentionDays: 30, PerformanceInsights: true},
 	}
 }
 
@@ -38,8 +40,12 @@ func TestLines(t *testing.T) {
 		13.14, // 730 h x $0.018
 		2.30,  // 20 GB x $0.115
 		0,     // within the free allowance
+		1.50,  // 3 log types x 1 GB x $0.50
+		0.25,  // 0.5 GB x $0.50
+		0.28,  // (3 GB x 90/30 + 0.5 GB x 30/30) = 9.5 GB x $0.03 = 0.285, 0.28 in binary floating point
+		0,     // Performance Insights, 7 days free
 		1.20,  // 3 x $0.40
-		2.00,  // 2 x $1
+		3.00,  // 3 x $1: database, secrets, logs
 	}
 	if len(est.Lines) != len(want) {
 		t.Fatalf("%d lines, want %d", len(est.Lines), len(want))
@@ -54,8 +60,8 @@ func TestLines(t *testing.T) {
 		}
 		sum += w
 	}
-	if est.Total != 155.58 || est.Total != Cents(sum) {
-		t.Errorf("total $%.2f, want $155.58", est.Total)
+	if est.Total != 158.61 || est.Total != Cents(sum) {
+		t.Errorf("total $%.2f, want $158.61", est.Total)
 	}
 }
 
@@ -122,8 +128,29 @@ func TestOptions(t *testing.T) {
 	if x := byItem["Cross-region backup transfer"]; x.Monthly != 0.40 { // 20 GB x $0.02
 		t.Errorf("transfer: %+v, want $0.40", x)
 	}
-	if k := byItem["KMS keys"]; k.Quantity != 3 {
-		t.Errorf("KMS keys: %+v, want 3", k)
+	if k := byItem["KMS keys"]; k.Quantity != 4 {
+		t.Errorf("KMS keys: %+v, want 4", k)
+	}
+	// An AWS Backup plan with cold storage and a copy: RDS snapshots stay
+	// warm, the copy is priced as warm storage there plus the transfer.
+	e.Database.BackupPlan = &model.BackupPlan{Schedule: "cron(0 5 ? * * *)", DeleteAfterDays: 120, ColdStorageAfterDays: 30, CopyRegion: "eu-west-1"}
+	if est, err = Of(e, &p); err != nil {
+		t.Fatal(err)
+	}
+	byItem = map[string]Line{}
+	for _, l := range est.Lines {
+		byItem[l.Item] = l
+	}
+	for item, want := range map[string]float64{
+		"AWS Backup vault (warm)":      1.90, // 20 GB x $0.095
+		"AWS Backup vault (cold)":      0,
+		"AWS Backup copy in eu-west-1": 1.90,
+		"AWS Backup copy transfer":     0.40, // 20 GB x $0.02
+		"KMS keys":                     5,    // database, secrets, logs, replica, backup copy
+	} {
+		if l, ok := byItem[item]; !ok || l.Monthly != want {
+			t.Errorf("%s: %+v, want $%.2f", item, l, want)
+		}
 	}
 	found := false
 	for _, n := range est.Notes {

@@ -72,9 +72,9 @@ type Subnet struct {
 type Cluster struct {
 	// kubernetesVersion is an EKS minor version in standard support.
 	KubernetesVersion string `json:"kubernetesVersion"`
-	// The API server is always reachable from inside the VPC; reaching it
-	// from the internet is a choice, limited to the listed CIDR blocks.
-	// At most 40 (internal/check says why).
+	// Outside the production tier the API is reachable from anywhere
+	// (with IAM authentication); in it, only from inside the VPC unless
+	// the environment opens it to named networks.
 	EndpointPublicAccess bool     `json:"endpointPublicAccess"`
 	PublicAccessCIDRs    []string `json:"publicAccessCidrs"`
 	// logTypes are the control-plane logs sent to CloudWatch. Five kinds,
@@ -145,7 +145,9 @@ type Database struct {
 	MaintenanceWindow  string `json:"maintenanceWindow"`
 	DeletionProtection bool   `json:"deletionProtection"`
 	// maxAllocatedStorageGiB turns on storage autoscaling: RDS grows the
-	// storage up to this size when it runs low. 0 leaves it off.
+	// storage up to this size when it runs low. 0 leaves it off. The
+	// default is off, or 5 times the allocated storage in the production
+	// tier (environment.cue), so a full disk does not stop production.
 	MaxAllocatedStorageGiB int `json:"maxAllocatedStorageGiB"`
 	// finalSnapshot keeps a snapshot, named "<identifier>-final", when the
 	// database is destroyed; the default is on in the production tier
@@ -155,6 +157,17 @@ type Database struct {
 	// backupReplication copies the automated backups to another region, so
 	// a point-in-time restore survives the loss of the whole region.
 	BackupReplication *BackupReplication `json:"backupReplication,omitempty"`
+	// backupPlan adds an AWS Backup plan (the seed's "use lifecycle
+	// policies for backup retention"): snapshots on schedule (UTC cron, AWS
+	// Backup's syntax) into a vault encrypted with the database's key, kept
+	// deleteAfterDays, and copied to copyRegion with the same lifecycle.
+	// coldStorageAfterDays moves a recovery point to cold storage where
+	// the resource type allows it; RDS snapshots do not, and AWS Backup
+	// ignores the setting for them (AWS Backup API reference, "Lifecycle"),
+	// so for this database it matters only if the plan covers more later.
+	// Cold storage keeps a point at least 90 days: deleteAfterDays must be
+	// at least coldStorageAfterDays + 90 (a cross-check, internal/check).
+	BackupPlan *BackupPlan `json:"backupPlan,omitempty"`
 	// restoreFromSnapshot creates the database from this snapshot (the
 	// seed's "Restore Procedure"); see the restore runbook in
 	// out/<env>/README.md. Changing it replaces the database.
@@ -166,6 +179,12 @@ type Database struct {
 	ForceTLS         bool `json:"forceTLS"`
 	// monitoringIntervalSeconds is RDS Enhanced Monitoring; 0 turns it off.
 	MonitoringIntervalSeconds int `json:"monitoringIntervalSeconds"`
+	// performanceInsights keeps 7 days of database load (Performance
+	// Insights, shown by the Standard mode of CloudWatch Database
+	// Insights), encrypted with the database's key. 7 days are free (RDS
+	// pricing, "Performance Insights"; Database Insights Standard mode), so
+	// it is on in every tier.
+	PerformanceInsights bool `json:"performanceInsights"`
 	// logRetentionDays is how long CloudWatch keeps the PostgreSQL and
 	// upgrade logs RDS exports.
 	LogRetentionDays int `json:"logRetentionDays"`
@@ -191,6 +210,13 @@ type Database struct {
 type BackupReplication struct {
 	Region        string `json:"region"`
 	RetentionDays int    `json:"retentionDays"`
+}
+
+type BackupPlan struct {
+	Schedule             string `json:"schedule"`
+	DeleteAfterDays      int    `json:"deleteAfterDays"`
+	ColdStorageAfterDays int    `json:"coldStorageAfterDays"`
+	CopyRegion           string `json:"copyRegion,omitempty"`
 }
 
 // #App is the Lexecon application as Kubernetes runs it.
@@ -301,8 +327,13 @@ type TerraformState struct {
 	// amzn-s3-demo-, nor the suffixes -s3alias, --ol-s3, .mrap and
 	// --x-s3, which S3 keeps for access points and directory buckets;
 	// --table-s3 too, which the S3 Tables naming rules reserve.
-	Bucket    string `json:"bucket"`
-	LockTable string `json:"lockTable"`
+	Bucket string `json:"bucket"`
+	// Terraform locks the state with a lock file in the bucket
+	// (use_lockfile, S3 conditional writes, Terraform 1.10 and later).
+	// lockTable keeps the seed's DynamoDB lock table as an option: set,
+	// Terraform takes both locks (the S3 backend's documented way to
+	// move off DynamoDB, whose dynamodb_table setting it deprecates).
+	LockTable string `json:"lockTable,omitempty"`
 	Region    string `json:"region"`
 }
 
@@ -398,6 +429,12 @@ type Prices struct {
 	KMSKeyPerMonth           float64             `json:"kmsKeyPerMonth"`
 	SpotDiscount             float64             `json:"spotDiscount"`
 	CrossRegionTransferPerGB float64             `json:"crossRegionTransferPerGB"`
+	BackupWarmPerGBMonth     float64             `json:"backupWarmPerGBMonth"`
+	BackupColdPerGBMonth     float64             `json:"backupColdPerGBMonth"`
+	LogsIngestPerGB          float64             `json:"logsIngestPerGB"`
+	LogsStoragePerGBMonth    float64             `json:"logsStoragePerGBMonth"`
+	EKSLogGBPerTypeMonth     float64             `json:"eksLogGBPerTypeMonth"`
+	RDSLogGBPerMonth         float64             `json:"rdsLogGBPerMonth"`
 }
 
 // #Capacity is what one instance type offers.

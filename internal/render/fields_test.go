@@ -69,6 +69,7 @@ func richEnv() *model.Environment {
 	e.Cluster.Nodes.CapacityType = "SPOT"
 	e.Cluster.Nodes.Schedule = &model.Schedule{TimeZone: "Europe/Berlin", Days: "MON-FRI", DownAt: "20:00", UpAt: "07:00", NightSize: 1}
 	e.Database.BackupReplication = &model.BackupReplication{Region: "us-west-2", RetentionDays: 7}
+	e.Database.BackupPlan = &model.BackupPlan{Schedule: "cron(0 6 ? * * *)", DeleteAfterDays: 200, ColdStorageAfterDays: 40, CopyRegion: "eu-west-1"}
 	e.Database.RestoreFromSnapshot = "rds:lexecon-production-2026-11-20-03-00"
 	e.Database.MaxAllocatedStorageGiB = 100
 	e.App.Env = map[string]string{"FEATURE_FLAG": "on"}

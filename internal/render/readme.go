@@ -92,7 +92,7 @@ Rendered from {{code .E.Source}}.
 
 Once, in this order, for a new environment; every command is this environment's.
 
-1. The Terraform state bucket and lock table, once per account (the seed's bootstrap; skip what exists):
+1. The Terraform state bucket, once per account (the seed's bootstrap; skip what exists): versioned, so an overwritten or deleted state can be recovered, closed to public access, and refusing requests without TLS{{if .E.Delivery.TerraformState.LockTable}}; and the DynamoDB lock table{{end}}:
 
 {{codeblock .Run.Bootstrap}}
 2. The infrastructure: the script initialises {{code "infrastructure/terraform"}} with {{code .Run.Backend}}, plans with {{code .Run.Tfvars}}, and applies the saved plan (the cluster and the database take 20 to 30 minutes):
@@ -154,7 +154,7 @@ What each setting buys against the targets (RTO {{.E.Recovery.RTOMinutes}} min, 
 ## Applying it
 
 Argo CD Application {{code .E.ArgoAppName}} (namespace {{code .E.Delivery.ArgoCD.Namespace}}) {{if .E.Delivery.AutoSync}}syncs every merge to {{text .E.Delivery.Revision}} automatically, with prune and self-heal{{else}}waits for a person to sync{{end}}: {{code .Run.KubernetesDir}} of {{code .E.Delivery.RepoURL}}.
-Terraform state: {{code (printf "s3://%s/%s" .E.Delivery.TerraformState.Bucket .E.StateKey)}} (lock table {{text .E.Delivery.TerraformState.LockTable}}).
+Terraform state: {{code (printf "s3://%s/%s" .E.Delivery.TerraformState.Bucket .E.StateKey)}} (locked by a lock file beside it{{with .E.Delivery.TerraformState.LockTable}} and by the DynamoDB table {{text .}}{{end}}).
 
 {{codeblock .Run.Applying}}
 ## Operations
@@ -234,8 +234,14 @@ func newRunbook(e *model.Environment) (runbook, error) {
 	}
 	r.Bootstrap = []string{
 		bucket,
-		command("aws dynamodb create-table --table-name", value(state.LockTable),
-			"--attribute-definitions AttributeName=LockID,AttributeType=S --key-schema AttributeName=LockID,KeyType=HASH --billing-mode PAY_PER_REQUEST --region", value(state.Region)),
+		command("aws s3api put-bucket-versioning --bucket", value(state.Bucket), "--versioning-configuration Status=Enabled --region", value(state.Region)),
+		command("aws s3api put-public-access-block --bucket", value(state.Bucket),
+			"--public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true --region", value(state.Region)),
+		command("aws s3api put-bucket-policy --bucket", value(state.Bucket), "--policy", value(StateBucketPolicy(state.Bucket)), "--region", value(state.Region)),
+	}
+	if state.LockTable != "" {
+		r.Bootstrap = append(r.Bootstrap, command("aws dynamodb create-table --table-name", value(state.LockTable),
+			"--attribute-definitions AttributeName=LockID,AttributeType=S --key-schema AttributeName=LockID,KeyType=HASH --billing-mode PAY_PER_REQUEST --region", value(state.Region)))
 	}
 	apply := r.Apply
 	if e.Delivery.RequireApproval {
@@ -385,4 +391,32 @@ func labelList(m map[string]string) string {
 		keys[i] = k + "=" + m[k]
 	}
 	return strings.Join(keys, ", ")
+}
+
+// StateBucketPolicy is the state bucket's policy: every request without
+// TLS is refused (aws:SecureTransport, Amazon S3 User Guide, "Enforce
+// encryption in transit"), so the state, which holds secrets' ARNs and
+// endpoints, never travels in clear.
+func StateBucketPolicy(bucket string) string {
+	type statement struct {
+		Sid       string                       `json:"Sid"`
+		Effect    string                       `json:"Effect"`
+		Principal string                       `json:"Principal"`
+		Action    string                       `json:"Action"`
+		Resource  []string                     `json:"Resource"`
+		Condition map[string]map[string]string `json:"Condition"`
+	}
+	doc := struct {
+		Version   string      `json:"Version"`
+		Statement []statement `json:"Statement"`
+	}{"2012-10-17", []statement{{
+		Sid: "DenyRequestsWithoutTLS", Effect: "Deny", Principal: "*", Action: "s3:*",
+		Resource:  []string{"arn:aws:s3:::" + bucket, "arn:aws:s3:::" + bucket + "/*"},
+		Condition: map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}},
+	}}}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic(err) // fixed types: cannot fail
+	}
+	return string(b)
 }

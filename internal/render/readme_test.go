@@ -219,6 +219,10 @@ func TestRunbook(t *testing.T) {
 			terraform := "out/" + e.Name + "/scripts/terraform.sh"
 			want := [][]string{
 				bucket,
+				{"aws", "s3api", "put-bucket-versioning", "--bucket", st.Bucket, "--versioning-configuration", "Status=Enabled", "--region", st.Region},
+				{"aws", "s3api", "put-public-access-block", "--bucket", st.Bucket, "--public-access-block-configuration",
+					"BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true", "--region", st.Region},
+				{"aws", "s3api", "put-bucket-policy", "--bucket", st.Bucket, "--policy", StateBucketPolicy(st.Bucket), "--region", st.Region},
 				{"aws", "dynamodb", "create-table", "--table-name", st.LockTable, "--attribute-definitions", "AttributeName=LockID,AttributeType=S",
 					"--key-schema", "AttributeName=LockID,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST", "--region", st.Region},
 				{terraform, "plan"},
@@ -240,5 +244,43 @@ func TestRunbook(t *testing.T) {
 				t.Errorf("runbook commands (-want +got):\n%s\n%s", diff, strings.Join(lines, "\n"))
 			}
 		})
+	}
+}
+
+// TestStateBucketPolicyRefusesPlainHTTP reads the state bucket's policy
+// back: one Deny of every S3 action on the bucket and its objects when
+// aws:SecureTransport is false.
+func TestStateBucketPolicyRefusesPlainHTTP(t *testing.T) {
+	tlsOnly := func(policy string) error {
+		var doc struct {
+			Statement []struct {
+				Effect, Principal, Action string
+				Resource                  []string
+				Condition                 map[string]map[string]string
+			}
+		}
+		if err := json.Unmarshal([]byte(policy), &doc); err != nil {
+			return err
+		}
+		for _, s := range doc.Statement {
+			if s.Effect == "Deny" && s.Principal == "*" && s.Action == "s3:*" &&
+				cmp.Equal(s.Resource, []string{"arn:aws:s3:::b-1", "arn:aws:s3:::b-1/*"}) &&
+				s.Condition["Bool"]["aws:SecureTransport"] == "false" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no statement refuses requests without TLS: %s", policy)
+	}
+	if err := tlsOnly(StateBucketPolicy("b-1")); err != nil {
+		t.Error(err)
+	}
+	// The check fails on a policy that only refuses objects, or allows.
+	for _, bad := range []string{
+		`{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b-1/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`,
+		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b-1","arn:aws:s3:::b-1/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`,
+	} {
+		if tlsOnly(bad) == nil {
+			t.Errorf("the check accepts %s", bad)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func testEnv() *model.Environment {
 		Database: model.Database{
 			EngineVersion: "17", InstanceClass: "db.t3.micro", AllocatedStorageGiB: 20, BackupRetentionDays: 7,
 			BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30", StorageEncrypted: true, ForceTLS: true,
-			MonitoringIntervalSeconds: 60, LogRetentionDays: 30, DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
+			MonitoringIntervalSeconds: 60, PerformanceInsights: true, LogRetentionDays: 30, DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
 		},
 		App: model.App{
 			Image: model.Image{Repository: "ghcr.io/lexecon/lexecon", Tag: "1.2.3"}, Port: 8000,
@@ -223,18 +223,27 @@ func FuzzTfvarsString(f *testing.F) {
 	})
 }
 
+// TestBackend: S3 locking (use_lockfile) always; the DynamoDB table only
+// when the model keeps one.
 func TestBackend(t *testing.T) {
-	got := parseHCL(t, "backend.hcl", Backend(testEnv()))
-	want := map[string]cty.Value{
-		"bucket": cty.StringVal("b"), "key": cty.StringVal("qa/terraform.tfstate"), "region": cty.StringVal("us-east-1"),
-		"dynamodb_table": cty.StringVal("l"), "encrypt": cty.True,
-	}
-	if len(got) != len(want) {
-		t.Errorf("backend.hcl sets %d attributes, want %d", len(got), len(want))
-	}
-	for k, v := range want {
-		if !got[k].RawEquals(v) {
-			t.Errorf("%s = %#v, want %#v", k, got[k], v)
+	e := testEnv()
+	for _, table := range []string{"l", ""} {
+		e.Delivery.TerraformState.LockTable = table
+		got := parseHCL(t, "backend.hcl", Backend(e))
+		want := map[string]cty.Value{
+			"bucket": cty.StringVal("b"), "key": cty.StringVal("qa/terraform.tfstate"), "region": cty.StringVal("us-east-1"),
+			"use_lockfile": cty.True, "encrypt": cty.True,
+		}
+		if table != "" {
+			want["dynamodb_table"] = cty.StringVal(table)
+		}
+		if len(got) != len(want) {
+			t.Errorf("lock table %q: backend.hcl sets %d attributes, want %d", table, len(got), len(want))
+		}
+		for k, v := range want {
+			if got[k] == cty.NilVal || !got[k].RawEquals(v) {
+				t.Errorf("lock table %q: %s = %#v, want %#v", table, k, got[k], v)
+			}
 		}
 	}
 }

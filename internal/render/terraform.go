@@ -176,8 +176,10 @@ var variables = []variable{
 	}),
 	field("db_copy_tags_to_snapshot", "database.copyTagsToSnapshot", "Whether snapshots carry the database's tags."),
 	computed("db_backup_replication", replicationType, "Cross-region replication of the automated backups, or null.", backupReplication),
+	computed("db_backup_plan", backupPlanType, "AWS Backup plan of the database (schedule, lifecycle, copy to another region), or null.", backupPlan),
 	field("db_snapshot_identifier", "database.restoreFromSnapshot", "Snapshot to create the database from, or null for an empty one."),
 	field("db_monitoring_interval", "database.monitoringIntervalSeconds", "Seconds between Enhanced Monitoring samples; 0 turns it off."),
+	field("db_performance_insights", "database.performanceInsights", "Whether Performance Insights keeps 7 days (the free retention) of database load."),
 	field("db_log_retention_days", "database.logRetentionDays", "Days CloudWatch keeps the PostgreSQL and upgrade logs."),
 	field("db_name", "database.databaseName", "Name of the application database."),
 	field("db_username", "database.username", "Master user name; RDS creates and rotates its password in Secrets Manager."),
@@ -203,7 +205,29 @@ var (
 		"time_zone": cty.String, "down_recurrence": cty.String, "up_recurrence": cty.String, "night_size": cty.Number,
 	})
 	replicationType = cty.Object(map[string]cty.Type{"region": cty.String, "retention_days": cty.Number})
+	backupPlanType  = cty.Object(map[string]cty.Type{
+		"schedule": cty.String, "delete_after_days": cty.Number, "cold_storage_after_days": cty.Number, "copy_region": cty.String,
+	})
 )
+
+// backupPlan is the AWS Backup plan: cold_storage_after_days and
+// copy_region are null when the model has none.
+func backupPlan(e *model.Environment) cty.Value {
+	b := e.Database.BackupPlan
+	if b == nil {
+		return cty.NullVal(backupPlanType)
+	}
+	cold, copyRegion := cty.NullVal(cty.Number), cty.NullVal(cty.String)
+	if b.ColdStorageAfterDays > 0 {
+		cold = num(b.ColdStorageAfterDays)
+	}
+	if b.CopyRegion != "" {
+		copyRegion = str(b.CopyRegion)
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"schedule": str(b.Schedule), "delete_after_days": num(b.DeleteAfterDays), "cold_storage_after_days": cold, "copy_region": copyRegion,
+	})
+}
 
 // addonVersions maps each EKS add-on's name to the model's pinned version.
 func addonVersions(e *model.Environment) cty.Value {
@@ -283,7 +307,10 @@ func Backend(e *model.Environment) []byte {
 	body.SetAttributeValue("bucket", str(s.Bucket))
 	body.SetAttributeValue("key", str(e.StateKey()))
 	body.SetAttributeValue("region", str(s.Region))
-	body.SetAttributeValue("dynamodb_table", str(s.LockTable))
+	body.SetAttributeValue("use_lockfile", cty.True)
+	if s.LockTable != "" {
+		body.SetAttributeValue("dynamodb_table", str(s.LockTable))
+	}
 	body.SetAttributeValue("encrypt", cty.True)
 	return append([]byte(header("#", e.Source)+"\n"), hclwrite.Format(f.Bytes())...)
 }

@@ -120,7 +120,7 @@ func Random(r *rand.Rand, name string) *model.Environment {
 			MaintenanceWindow:   maintenanceWindow(r.Intn(7), hour),
 			DeletionProtection:  prod || r.Intn(2) == 0, StorageEncrypted: true, ForceTLS: true,
 			FinalSnapshot: prod || r.Intn(2) == 0, CopyTagsToSnapshot: r.Intn(4) != 0,
-			MonitoringIntervalSeconds: pick(r, c.MonitoringSeconds), LogRetentionDays: pick(r, c.LogRetentionDays), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
+			MonitoringIntervalSeconds: pick(r, c.MonitoringSeconds), PerformanceInsights: r.Intn(2) == 0, LogRetentionDays: pick(r, c.LogRetentionDays), DatabaseName: "lexecon", Username: "lexecon", Port: 5432,
 		},
 		App: model.App{
 			Image: model.Image{Repository: "ghcr.io/lexecon/lexecon", Tag: fmt.Sprintf("%d.%d.%d", r.Intn(5), r.Intn(20), r.Intn(20))},
@@ -189,6 +189,17 @@ func Random(r *rand.Rand, name string) *model.Environment {
 		if dest != region {
 			e.Database.BackupReplication = &model.BackupReplication{Region: dest, RetentionDays: between(r, 1, 35)}
 		}
+	}
+	if r.Intn(3) == 0 {
+		b := &model.BackupPlan{Schedule: fmt.Sprintf("cron(%d %d ? * * *)", r.Intn(60), r.Intn(24)), DeleteAfterDays: between(r, 1, 400)}
+		if r.Intn(2) == 0 {
+			b.ColdStorageAfterDays = between(r, 1, 60)
+			b.DeleteAfterDays = b.ColdStorageAfterDays + 90 + r.Intn(300)
+		}
+		if dest := pick(r, c.Regions); dest != region {
+			b.CopyRegion = dest
+		}
+		e.Database.BackupPlan = b
 	}
 	if r.Intn(5) == 0 {
 		e.Database.RestoreFromSnapshot = fmt.Sprintf("rds:%s-2026-%02d-%02d-03-00", e.DBIdentifier(), between(r, 1, 12), between(r, 1, 28))

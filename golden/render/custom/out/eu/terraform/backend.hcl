@@ -3,5 +3,6 @@
 bucket         = "lexecon-eu-state"
 key            = "eu/terraform.tfstate"
 region         = "eu-west-1"
+use_lockfile   = true
 dynamodb_table = "eu-locks"
 encrypt        = true

@@ -43,8 +43,15 @@ db_backup_replication = {
   region         = "us-west-2"
   retention_days = 14
 }
+db_backup_plan = {
+  cold_storage_after_days = 30
+  copy_region             = "eu-west-1"
+  delete_after_days       = 120
+  schedule                = "cron(0 5 ? * * *)"
+}
 db_snapshot_identifier           = "rds:lexecon-production-2026-11-20-03-00"
 db_monitoring_interval           = 60
+db_performance_insights          = true
 db_log_retention_days            = 30
 db_name                          = "lexecon"
 db_username                      = "lexecon"
