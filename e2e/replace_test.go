@@ -518,23 +518,43 @@ func cloneModel(t *testing.T, e *model.Environment) *model.Environment {
 }
 
 // replaceCases are single-field changes of staging, each with what the
-// real provider plans to replace or destroy (pinned: a provider upgrade
-// that changes it shows here first).
+// real provider plans to replace or destroy (pinned: a provider upgrade or
+// a module change that moves it shows here first).
 var replaceCases = []struct {
 	name   string
 	change func(e *model.Environment)
 	want   []string
 }{
-	{"database.username", func(e *model.Environment) { e.Database.Username = "app" }, nil},
-	{"database.databaseName", func(e *model.Environment) { e.Database.DatabaseName = "app" }, nil},
-	{"service", func(e *model.Environment) { e.Service = "lexicon" }, nil},
+	// ForceNew on aws_db_instance: a new, empty database.
+	{"database.username", func(e *model.Environment) { e.Database.Username = "app" }, []string{"aws_db_instance.this", "aws_secretsmanager_secret_version.database"}},
+	{"database.databaseName", func(e *model.Environment) { e.Database.DatabaseName = "app" }, []string{"aws_db_instance.this", "aws_secretsmanager_secret_version.database"}},
+	// Everything named after the service, but not the database (renamed in
+	// place) nor the KMS keys (their description changes in place).
+	{"service", func(e *model.Environment) { e.Service = "lexicon" }, []string{
+		`aws_cloudwatch_log_group.cluster`, `aws_cloudwatch_log_group.database["postgresql"]`, `aws_cloudwatch_log_group.database["upgrade"]`,
+		`aws_db_parameter_group.this`, `aws_db_subnet_group.this`,
+		`aws_eks_addon.this["coredns"]`, `aws_eks_addon.this["eks-pod-identity-agent"]`, `aws_eks_addon.this["kube-proxy"]`, `aws_eks_addon.this["metrics-server"]`, `aws_eks_addon.this["vpc-cni"]`,
+		`aws_eks_cluster.this`, `aws_eks_node_group.this`, `aws_iam_openid_connect_provider.cluster`,
+		`aws_iam_role.cluster`, `aws_iam_role.cluster_autoscaler`, `aws_iam_role.external_secrets`, `aws_iam_role.nodes`, `aws_iam_role.rds_monitoring[0]`,
+		`aws_iam_role_policy.cluster_autoscaler`, `aws_iam_role_policy.external_secrets`, `aws_iam_role_policy_attachment.cluster`,
+		`aws_iam_role_policy_attachment.nodes["AmazonEC2ContainerRegistryReadOnly"]`, `aws_iam_role_policy_attachment.nodes["AmazonEKSWorkerNodePolicy"]`, `aws_iam_role_policy_attachment.nodes["AmazonEKS_CNI_Policy"]`,
+		`aws_iam_role_policy_attachment.rds_monitoring[0]`, `aws_kms_alias.database`, `aws_kms_alias.secrets`, `aws_launch_template.nodes`,
+		`aws_secretsmanager_secret.app`, `aws_secretsmanager_secret.database`, `aws_secretsmanager_secret_version.database`,
+		`aws_security_group.control_plane`, `aws_security_group.database`, `aws_vpc_security_group_egress_rule.control_plane`, `aws_vpc_security_group_ingress_rule.database_from_nodes`,
+	}},
+	// rds.tf encrypts whatever the model says: nothing to replace.
 	{"database.storageEncrypted", func(e *model.Environment) { e.Database.StorageEncrypted = false }, nil},
-	{"aws.nodeSubnets", func(e *model.Environment) { e.AWS.NodeSubnets[1].ID = "subnet-0a1b2c3d4e5f60713" }, nil},
+	// ForceNew on aws_eks_node_group.
+	{"aws.nodeSubnets", func(e *model.Environment) { e.AWS.NodeSubnets[1].ID = "subnet-0a1b2c3d4e5f60713" }, []string{"aws_eks_node_group.this"}},
+	{"cluster.nodes.instanceType", func(e *model.Environment) { e.Cluster.Nodes.InstanceType = "t3.large" }, []string{"aws_eks_node_group.this"}},
+	{"cluster.nodes.capacityType", func(e *model.Environment) { e.Cluster.Nodes.CapacityType = "SPOT" }, []string{"aws_eks_node_group.this"}},
+	// The parameter group is named after the major version (create before
+	// destroy); the instance moves in place.
+	{"database.engineVersion", func(e *model.Environment) { e.Database.EngineVersion = "16" }, []string{"aws_db_parameter_group.this"}},
+	// The subnet group changes in place; the database stays.
 	{"aws.databaseSubnets", func(e *model.Environment) { e.AWS.DatabaseSubnets[1].ID = "subnet-0a1b2c3d4e5f60723" }, nil},
-	{"cluster.nodes.instanceType", func(e *model.Environment) { e.Cluster.Nodes.InstanceType = "t3.large" }, nil},
-	{"cluster.nodes.capacityType", func(e *model.Environment) { e.Cluster.Nodes.CapacityType = "SPOT" }, nil},
-	{"database.engineVersion", func(e *model.Environment) { e.Database.EngineVersion = "16" }, nil},
-	{"database.port", func(e *model.Environment) { e.Database.Port = 5433 }, nil},
+	// Controls: in place, or nothing for Terraform at all.
+	{"database.port", func(e *model.Environment) { e.Database.Port = 5433 }, []string{"aws_secretsmanager_secret_version.database"}},
 	{"cluster.kubernetesVersion", func(e *model.Environment) { e.Cluster.KubernetesVersion = "1.35" }, nil},
 	{"database.instanceClass", func(e *model.Environment) { e.Database.InstanceClass = "db.t3.small" }, nil},
 	{"database.backupRetentionDays", func(e *model.Environment) { e.Database.BackupRetentionDays = 14 }, nil},
@@ -545,6 +565,36 @@ var replaceCases = []struct {
 	{"cluster.nodes.diskSizeGiB", func(e *model.Environment) { e.Cluster.Nodes.DiskSizeGiB = 40 }, nil},
 	{"app.logLevel", func(e *model.Environment) { e.App.LogLevel = "warning" }, nil},
 	{"app.image.tag", func(e *model.Environment) { e.App.Image.Tag = "0.9.1" }, nil},
+}
+
+// incidental are replacements review leaves out on purpose: a change of
+// the connection details (host, port, name, user) writes them as a new
+// version of the same secret; the secret, and its previous version, stay,
+// and External Secrets reads the new one at its next refresh.
+var incidental = []string{"aws_secretsmanager_secret_version.database"}
+
+// planned is what the provider planned for one case.
+type planned struct {
+	name     string
+	base     *model.Environment
+	head     *model.Environment
+	replaced []string // replaced or destroyed, incidental ones left out
+}
+
+// disagreements compares review's "replaces" notices (from flagged) with
+// the plans: a replacement review does not flag, or a flag without one.
+func disagreements(cases []planned, flagged func(o, c *model.Environment) []string) []string {
+	var out []string
+	for _, p := range cases {
+		f := flagged(p.base, p.head)
+		if len(p.replaced) > 0 && len(f) == 0 {
+			out = append(out, fmt.Sprintf("%s: Terraform replaces %v, and review does not say so", p.name, p.replaced))
+		}
+		if len(p.replaced) == 0 && len(f) > 0 {
+			out = append(out, fmt.Sprintf("%s: review says %v replaces a resource; the plan replaces nothing", p.name, f))
+		}
+	}
+	return out
 }
 
 // replacesFlagged lists the paths of review's "replaces" notices.
@@ -558,29 +608,70 @@ func replacesFlagged(o, c *model.Environment) []string {
 	return out
 }
 
+// TestReplacementsAgreeWithPlans plans each single-field change of
+// staging against staging's crafted state and checks that review's
+// "Needs attention" says "replaces" exactly when Terraform replaces or
+// destroys a resource.
 func TestReplacementsAgreeWithPlans(t *testing.T) {
 	m := newOfflineModule(t)
 	base := stagingModel(t)
-	baseVars := writeTfvars(t, base)
-	s := baseState(t, m, baseVars)
+	s := baseState(t, m, writeTfvars(t, base))
 
+	var results []planned
 	for _, tc := range replaceCases {
-		t.Run(tc.name, func(t *testing.T) {
-			head := cloneModel(t, base)
-			tc.change(head)
-			c := changesOf(m.plan(t, writeTfvars(t, head), &s))
-			got := append(append([]string{}, c.replaced...), c.destroyed...)
-			flagged := replacesFlagged(base, head)
-			t.Logf("%s: replaced %v, destroyed %v, updated %v, created %v; review flags %v", tc.name, c.replaced, c.destroyed, c.updated, c.created, flagged)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("the provider plans to replace or destroy %v, the table says %v", got, tc.want)
+		head := cloneModel(t, base)
+		tc.change(head)
+		p := m.plan(t, writeTfvars(t, head), &s)
+		c := changesOf(p)
+		got := append(append([]string{}, c.replaced...), c.destroyed...)
+		sort.Strings(got)
+		t.Logf("%s: replaced %v, destroyed %v, updated %v, created %v; review flags %v", tc.name, c.replaced, c.destroyed, c.updated, c.created, replacesFlagged(base, head))
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: the provider plans to replace or destroy %v, the table says %v", tc.name, got, tc.want)
+		}
+		for _, rc := range p.ResourceChanges {
+			// The node group has a fixed name: deleted before it is made
+			// again, as review's sentence says.
+			if rc.Address == "aws_eks_node_group.this" && slices.Contains(c.replaced, rc.Address) && !slices.Equal(rc.Change.Actions, []string{"delete", "create"}) {
+				t.Errorf("%s: the node group is replaced with actions %v, review says delete then create", tc.name, rc.Change.Actions)
 			}
-			if len(got) > 0 && len(flagged) == 0 {
-				t.Errorf("Terraform replaces %v, and review does not say so", got)
-			}
-			if len(got) == 0 && len(flagged) > 0 {
-				t.Errorf("review says %v replaces a resource; the plan replaces nothing", flagged)
-			}
-		})
+		}
+		results = append(results, planned{tc.name, base, head, slices.DeleteFunc(got, func(a string) bool { return slices.Contains(incidental, a) })})
 	}
+	for _, d := range disagreements(results, replacesFlagged) {
+		t.Error(d)
+	}
+
+	// The check fails when any one "replaces" rule is taken out of review's
+	// table: each is needed, and the plans show why.
+	t.Run("CanFail", func(t *testing.T) {
+		rules := map[string]bool{}
+		for _, p := range results {
+			for _, path := range replacesFlagged(p.base, p.head) {
+				rules[path] = true
+			}
+		}
+		if len(rules) < 6 {
+			t.Fatalf("the cases flag only %v", rules)
+		}
+		for path := range rules {
+			without := func(o, c *model.Environment) []string {
+				return slices.DeleteFunc(replacesFlagged(o, c), func(p string) bool { return p == path })
+			}
+			if len(disagreements(results, without)) == 0 {
+				t.Errorf("taking the rule for %s out of review's table goes unnoticed", path)
+			}
+		}
+		// and a rule that flags what replaces nothing
+		extra := func(o, c *model.Environment) []string {
+			f := replacesFlagged(o, c)
+			if o.App.LogLevel != c.App.LogLevel {
+				f = append(f, "app.logLevel")
+			}
+			return f
+		}
+		if len(disagreements(results, extra)) == 0 {
+			t.Error("a rule that flags a log level change as a replacement goes unnoticed")
+		}
+	})
 }

@@ -39,13 +39,19 @@ type rule struct {
 	check func(o, c *model.Environment) (format string, args []string, ok bool)
 }
 
-// replacing is a change of a field that forces a new aws_db_instance. The
-// ForceNew fields are read from terraform-provider-aws,
-// internal/service/rds/instance.go (username, db_name, kms_key_id,
-// storage_encrypted, identifier, snapshot_identifier); the provider's
-// schema JSON does not carry ForceNew. The KMS key and the identifier are
-// named after the service and environment, so a change of service replaces
-// the key and the instance.
+// replacing is a change of a field that forces a new aws_db_instance:
+// username and db_name are ForceNew (terraform-provider-aws,
+// internal/service/rds/instance.go; the provider's schema JSON does not
+// carry ForceNew). e2e/replace_test.go plans every rule of this table with
+// the real provider (6.34.0) against a state crafted from the base plan,
+// and checks that review flags a change exactly when the plan replaces or
+// destroys a resource.
+//
+// storageEncrypted has no rule: infrastructure/terraform/rds.tf sets
+// storage_encrypted = true whatever the model says (and a policy refuses
+// false), so no change of the field reaches a plan. The identifier is not
+// ForceNew: a change of service renames the instance in place (see
+// renamed).
 func replacing(path string, get func(e *model.Environment) string, why string) rule {
 	return rule{Replaces, path, func(o, c *model.Environment) (string, []string, bool) {
 		if get(o) == get(c) {
@@ -54,6 +60,42 @@ func replacing(path string, get func(e *model.Environment) string, why string) r
 		return "Terraform replaces the database %s: " + why + " changes from %s to %s, and a new instance starts empty (its final snapshot, if any, is the way back).",
 			[]string{c.DBIdentifier(), get(o), get(c)}, true
 	}}
+}
+
+// replacingNodes is a change of a field that forces a new
+// aws_eks_node_group: subnet_ids, instance_types and capacity_type are
+// ForceNew (terraform-provider-aws, internal/service/eks/node_group.go),
+// as the plans in e2e/replace_test.go show. The node group has a fixed
+// name, so Terraform deletes it before it creates the new one.
+func replacingNodes(path string, get func(e *model.Environment) string, what string) rule {
+	return rule{Replaces, path, func(o, c *model.Environment) (string, []string, bool) {
+		if get(o) == get(c) || get(o) == "" || get(c) == "" {
+			return "", nil, false
+		}
+		return "Terraform replaces the node group of %s: " + what + " changes from %s to %s; it deletes the old nodes before it creates the new ones, so every pod stops until the new nodes are ready.",
+			[]string{c.ClusterName(), get(o), get(c)}, true
+	}}
+}
+
+// subnetIDs is a set of subnets as one comparable value: the node group
+// takes them as a set, so their order changes nothing.
+func subnetIDs(l []model.Subnet) string {
+	ids := make([]string, 0, len(l))
+	for _, s := range l {
+		ids = append(ids, s.ID)
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ", ")
+}
+
+// spotTypes is the instance types a spot node group may draw from, as one
+// value; an on-demand group takes none, so a change of capacity type says
+// it alone.
+func spotTypes(e *model.Environment) string {
+	if e.Cluster.Nodes.CapacityType != "SPOT" {
+		return ""
+	}
+	return strings.Join(e.Cluster.Nodes.SpotInstanceTypes, ", ")
 }
 
 // rules is every kind of change review flags before anything else, in the
@@ -71,8 +113,31 @@ var rules = []rule{
 	}},
 	replacing("database.username", func(e *model.Environment) string { return e.Database.Username }, "the master user name (username)"),
 	replacing("database.databaseName", func(e *model.Environment) string { return e.Database.DatabaseName }, "the database name (db_name)"),
-	replacing("database.storageEncrypted", func(e *model.Environment) string { return strconv.FormatBool(e.Database.StorageEncrypted) }, "encryption at rest (storage_encrypted)"),
-	replacing("service", func(e *model.Environment) string { return e.Service }, "the service name, which names the instance, its KMS key and subnet group,"),
+	{Replaces, "service", func(o, c *model.Environment) (string, []string, bool) {
+		if o.Service == c.Service {
+			return "", nil, false
+		}
+		// What the plan of e2e/replace_test.go replaces: everything named
+		// after the service but the database and the KMS keys, which are
+		// updated in place.
+		return "Terraform replaces almost every resource of the environment: the service name changes from %s to %s, and it names the EKS cluster %s (replaced with its nodes and add-ons: every pod stops), the Secrets Manager secrets (new and empty: the API keys must be set again), the roles, security groups, log groups and KMS aliases. The database is renamed to %s in place and keeps its data.",
+			[]string{o.Service, c.Service, c.ClusterName(), c.DBIdentifier()}, true
+	}},
+	replacingNodes("aws.nodeSubnets", func(e *model.Environment) string { return subnetIDs(e.AWS.NodeSubnets) }, "its subnets"),
+	replacingNodes("cluster.nodes.instanceType", func(e *model.Environment) string { return e.Cluster.Nodes.InstanceType }, "the instance type"),
+	replacingNodes("cluster.nodes.capacityType", func(e *model.Environment) string { return e.Cluster.Nodes.CapacityType }, "the capacity type"),
+	replacingNodes("cluster.nodes.spotInstanceTypes", spotTypes, "the spot instance types"),
+	{Replaces, "database.engineVersion", func(o, c *model.Environment) (string, []string, bool) {
+		from, err1 := major(o.Database.EngineVersion)
+		to, err2 := major(c.Database.EngineVersion)
+		if err1 != nil || err2 != nil || to == from {
+			return "", nil, false
+		}
+		// rds.tf names the parameter group after the major version and its
+		// family is ForceNew; create_before_destroy makes the new one first.
+		return "Terraform replaces the parameter group of %s with one for PostgreSQL %s (the new one first) and asks RDS to move the instance from PostgreSQL %s to %s in place; the database is unavailable while RDS does it.",
+			[]string{c.DBIdentifier(), c.Database.EngineVersion, o.Database.EngineVersion, c.Database.EngineVersion}, true
+	}},
 	{Relaxes, "database.engineVersion", func(o, c *model.Environment) (string, []string, bool) {
 		from, err1 := major(o.Database.EngineVersion)
 		to, err2 := major(c.Database.EngineVersion)

@@ -15,8 +15,10 @@ import (
 func production() *model.Environment {
 	return &model.Environment{
 		Name: "production", Tier: model.ProductionTier, Service: "lexecon",
+		AWS: model.AWS{NodeSubnets: []model.Subnet{{ID: "subnet-a"}, {ID: "subnet-b"}}},
 		Cluster: model.Cluster{EndpointPublicAccess: true, PublicAccessCIDRs: []string{"203.0.113.0/24"},
-			Admins: []string{"arn:aws:iam::123456789012:role/platform"}},
+			Admins: []string{"arn:aws:iam::123456789012:role/platform"},
+			Nodes:  model.NodeGroup{InstanceType: "t3.small", CapacityType: "ON_DEMAND", SpotInstanceTypes: []string{"t3.medium"}}},
 		Database: model.Database{EngineVersion: "17", InstanceClass: "db.t3.small", MultiAZ: true, BackupRetentionDays: 30,
 			DeletionProtection: true, FinalSnapshot: true, StorageEncrypted: true, DatabaseName: "lexecon", Username: "lexecon",
 			MaintenanceWindow: "sun:04:00-sun:05:00"},
@@ -51,7 +53,10 @@ func TestAttention(t *testing.T) {
 		{"nothing", func(c *model.Environment) {}, nil, ""},
 		{"more replicas, a new image", func(c *model.Environment) { c.App.Replicas.Min = 3; c.App.Image.Tag = "1.0.1" }, nil, ""},
 		{"backups kept longer", func(c *model.Environment) { c.Database.BackupRetentionDays = 35 }, nil, ""},
-		{"PostgreSQL major upgrade", func(c *model.Environment) { c.Database.EngineVersion = "18" }, nil, ""},
+		{"subnets in another order", func(c *model.Environment) {
+			c.AWS.NodeSubnets = []model.Subnet{{ID: "subnet-b"}, {ID: "subnet-a"}}
+		}, nil, ""},
+		{"encryption off: rds.tf encrypts whatever the model says", func(c *model.Environment) { c.Database.StorageEncrypted = false }, nil, ""},
 		{"API narrowed", func(c *model.Environment) { c.Cluster.PublicAccessCIDRs = []string{"203.0.113.128/25"} }, nil, ""},
 		{"API private", func(c *model.Environment) { c.Cluster.EndpointPublicAccess = false }, nil, ""},
 		{"an admin removed", func(c *model.Environment) { c.Cluster.Admins = nil }, nil, ""},
@@ -59,10 +64,14 @@ func TestAttention(t *testing.T) {
 		{"tier lowered", func(c *model.Environment) { c.Tier = "non-production" }, []string{"relaxes tier"}, "non-production"},
 		{"username", func(c *model.Environment) { c.Database.Username = "app" }, []string{"replaces database.username"}, "lexecon-production"},
 		{"databaseName", func(c *model.Environment) { c.Database.DatabaseName = "app" }, []string{"replaces database.databaseName"}, "app"},
-		{"encryption off (a new KMS key setup)", func(c *model.Environment) { c.Database.StorageEncrypted = false }, []string{"replaces database.storageEncrypted"}, "false"},
+		{"PostgreSQL major upgrade (a new parameter group)", func(c *model.Environment) { c.Database.EngineVersion = "18" }, []string{"replaces database.engineVersion"}, "18"},
+		{"node subnets", func(c *model.Environment) { c.AWS.NodeSubnets = []model.Subnet{{ID: "subnet-a"}, {ID: "subnet-c"}} }, []string{"replaces aws.nodeSubnets"}, "subnet-a, subnet-c"},
+		{"node instance type", func(c *model.Environment) { c.Cluster.Nodes.InstanceType = "t3.large" }, []string{"replaces cluster.nodes.instanceType"}, "t3.large"},
+		{"spot nodes", func(c *model.Environment) { c.Cluster.Nodes.CapacityType = "SPOT" }, []string{"replaces cluster.nodes.capacityType"}, "SPOT"},
+		{"spot types", func(c *model.Environment) { c.Cluster.Nodes.SpotInstanceTypes = []string{"t3.large"} }, []string{"replaces cluster.nodes.spotInstanceTypes"}, "t3.large"},
 		{"service renamed (identifier, KMS key, subnet group)", func(c *model.Environment) { c.Service = "lexicon" }, []string{"replaces service"}, "lexicon-production"},
-		{"PostgreSQL downgrade", func(c *model.Environment) { c.Database.EngineVersion = "16" }, []string{"relaxes database.engineVersion"}, "16"},
-		{"PostgreSQL minor-form downgrade", func(c *model.Environment) { c.Database.EngineVersion = "15.4" }, []string{"relaxes database.engineVersion"}, "15.4"},
+		{"PostgreSQL downgrade", func(c *model.Environment) { c.Database.EngineVersion = "16" }, []string{"replaces database.engineVersion", "relaxes database.engineVersion"}, "16"},
+		{"PostgreSQL minor-form downgrade", func(c *model.Environment) { c.Database.EngineVersion = "15.4" }, []string{"replaces database.engineVersion", "relaxes database.engineVersion"}, "15.4"},
 		{"multi-AZ off", func(c *model.Environment) { c.Database.MultiAZ = false }, []string{"relaxes database.multiAZ"}, "lexecon-production"},
 		{"backup retention lowered", func(c *model.Environment) { c.Database.BackupRetentionDays = 7 }, []string{"relaxes database.backupRetentionDays"}, "7"},
 		{"deletion protection off", func(c *model.Environment) { c.Database.DeletionProtection = false }, []string{"relaxes database.deletionProtection"}, "lexecon-production"},
@@ -89,6 +98,9 @@ func TestAttention(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := production()
+			if tc.name == "spot types" {
+				o.Cluster.Nodes.CapacityType = "SPOT"
+			}
 			if tc.name == "auto-sync outside production" {
 				o.Tier, o.Name, o.Delivery.RequireApproval = "non-production", "staging", false
 			}
