@@ -560,7 +560,8 @@ var replaceCases = []struct {
 	{"database.backupRetentionDays", func(e *model.Environment) { e.Database.BackupRetentionDays = 14 }, nil},
 	{"database.allocatedStorageGiB", func(e *model.Environment) { e.Database.AllocatedStorageGiB += 10 }, nil},
 	{"cluster.nodes.desired", func(e *model.Environment) {
-		e.Cluster.Nodes.Desired, e.Cluster.Nodes.Min, e.Cluster.Nodes.Max = 3, 3, 3
+		n := e.Cluster.Nodes.Desired + 1
+		e.Cluster.Nodes.Desired, e.Cluster.Nodes.Min, e.Cluster.Nodes.Max = n, n, n
 	}, nil},
 	{"cluster.nodes.diskSizeGiB", func(e *model.Environment) { e.Cluster.Nodes.DiskSizeGiB = 40 }, nil},
 	{"app.logLevel", func(e *model.Environment) { e.App.LogLevel = "warning" }, nil},
