@@ -538,9 +538,9 @@ var replaceCases = []struct {
 		`aws_iam_role.cluster`, `aws_iam_role.cluster_autoscaler`, `aws_iam_role.external_secrets`, `aws_iam_role.nodes`, `aws_iam_role.rds_monitoring[0]`,
 		`aws_iam_role_policy.cluster_autoscaler`, `aws_iam_role_policy.external_secrets`, `aws_iam_role_policy_attachment.cluster`,
 		`aws_iam_role_policy_attachment.nodes["AmazonEC2ContainerRegistryReadOnly"]`, `aws_iam_role_policy_attachment.nodes["AmazonEKSWorkerNodePolicy"]`, `aws_iam_role_policy_attachment.nodes["AmazonEKS_CNI_Policy"]`,
-		`aws_iam_role_policy_attachment.rds_monitoring[0]`, `aws_kms_alias.database`, `aws_kms_alias.secrets`, `aws_launch_template.nodes`,
+		`aws_iam_role_policy_attachment.rds_monitoring[0]`, `aws_kms_alias.database`, `aws_kms_alias.logs`, `aws_kms_alias.secrets`, `aws_launch_template.nodes`,
 		`aws_secretsmanager_secret.app`, `aws_secretsmanager_secret.database`, `aws_secretsmanager_secret_version.database`,
-		`aws_security_group.control_plane`, `aws_security_group.database`, `aws_vpc_security_group_egress_rule.control_plane`, `aws_vpc_security_group_ingress_rule.database_from_nodes`,
+		`aws_security_group.database`, `aws_vpc_security_group_ingress_rule.database_from_nodes`,
 	}},
 	// rds.tf encrypts whatever the model says: nothing to replace.
 	{"database.storageEncrypted", func(e *model.Environment) { e.Database.StorageEncrypted = false }, nil},
