@@ -337,14 +337,8 @@ type cluster struct {
 // (so n nodes are balanced as validate's capacity check assumes). It
 // records the node in c.nodes with that zone.
 func (c *cluster) nextNode() string {
-	var zones []string
+	zones := c.env.NodeZones()
 	per := map[string]int{}
-	for _, s := range c.env.AWS.NodeSubnets {
-		if _, ok := per[s.Zone]; !ok {
-			zones = append(zones, s.Zone)
-			per[s.Zone] = 0
-		}
-	}
 	for _, z := range c.nodes {
 		per[z]++
 	}
@@ -826,11 +820,11 @@ func scheduleCase(t *testing.T, sc schedCase, dir string) {
 			}
 		}
 		stop := c.watchReady()
-		out, errOut, err := kubectl(t, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s")
+		err := c.drain(node)
 		least := stop()
 		defer kubectl(t, "uncordon", node)
 		if err != nil {
-			return "", fmt.Errorf("kubectl drain %s: %v\n%s", node, err, tail(out+errOut, 1500))
+			return "", err
 		}
 		if least < minAvailable(reps.Min) {
 			return "", fmt.Errorf("the app fell to %d Ready pods during the drain, below the PDB's minimum available %d", least, minAvailable(reps.Min))
@@ -866,10 +860,9 @@ func (c *cluster) scaleIn(target, minAvailable, replicas int, settle time.Durati
 	var removed []string
 	for len(c.nodes) > target {
 		node := c.scaleInVictim()
-		out, errOut, err := kubectl(c.t, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s")
-		if err != nil {
+		if err := c.drain(node); err != nil {
 			stop()
-			return "", fmt.Errorf("kubectl drain %s: %v\n%s", node, err, tail(out+errOut, 1500))
+			return "", err
 		}
 		if _, errOut, err := kubectl(c.t, "delete", "node", node, "--wait=true", "--timeout=60s"); err != nil {
 			stop()
@@ -887,6 +880,16 @@ func (c *cluster) scaleIn(target, minAvailable, replicas int, settle time.Durati
 	}
 	figures, err := c.spread()
 	return fmt.Sprintf("removed %s; never below %d Ready; %s", strings.Join(removed, ", "), least, figures), err
+}
+
+// drain drains node as the runbook says (out/<env>/README: the app's /tmp
+// is an emptyDir), through the eviction API and so the PDB, bounded.
+func (c *cluster) drain(node string) error {
+	out, errOut, err := kubectl(c.t, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s")
+	if err != nil {
+		return fmt.Errorf("kubectl drain %s: %v\n%s", node, err, tail(out+errOut, 1500))
+	}
+	return nil
 }
 
 // scaleInVictim is the node an autoscaling group's scale-in removes: one in

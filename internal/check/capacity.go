@@ -95,14 +95,7 @@ func shortfall(e *model.Environment, nd node, d demand, n, replicas int) string 
 // the app may preempt the platform's unclassed pods, so a zone offers
 // what its nodes have beside their DaemonSets, in whole pods a node.
 func zoneShortfall(e *model.Environment, nd node, d demand, n, replicas int) string {
-	var zones []string
-	seen := map[string]bool{}
-	for _, s := range e.AWS.NodeSubnets {
-		if !seen[s.Zone] {
-			seen[s.Zone] = true
-			zones = append(zones, s.Zone)
-		}
-	}
+	zones := e.NodeZones()
 	z := min(len(zones), n)
 	if z < 2 {
 		return ""

@@ -13,5 +13,19 @@ const ProductionTier = "production"
 // IsProduction reports whether the production-tier policies apply.
 func (e *Environment) IsProduction() bool { return e.Tier == ProductionTier }
 
+// NodeZones are the zones of the node subnets, each once, in subnet order:
+// the zones the node group's autoscaling group balances its nodes over.
+func (e *Environment) NodeZones() []string {
+	var zones []string
+	seen := map[string]bool{}
+	for _, s := range e.AWS.NodeSubnets {
+		if !seen[s.Zone] {
+			seen[s.Zone] = true
+			zones = append(zones, s.Zone)
+		}
+	}
+	return zones
+}
+
 // Ref is the image reference the Deployment runs.
 func (i Image) Ref() string { return i.Repository + ":" + i.Tag }
