@@ -328,6 +328,7 @@ type cluster struct {
 	deploy   string
 	selector string
 	nodes    map[string]string // node -> zone
+	removed  map[string]bool   // nodes the case deleted (their pods go with PodGC)
 	prefix   string            // of the case's node names
 	next     int               // the next node's number
 }
@@ -368,6 +369,58 @@ func (c *cluster) addNode() error {
 	return nil
 }
 
+// purgeNodes deletes every KWOK node and waits until none is left,
+// finalizers and all; it says which nodes stayed and why if any does.
+func purgeNodes(t *testing.T) error {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		out, errOut, err := kubectl(t, "get", "nodes", "-l", "type=kwok", "-o", "json")
+		if err != nil {
+			return fmt.Errorf("listing the nodes: %v: %s", err, errOut)
+		}
+		var list struct{ Items []corev1.Node }
+		if err := json.Unmarshal([]byte(out), &list); err != nil {
+			return err
+		}
+		if len(list.Items) == 0 {
+			return nil
+		}
+		var left []string
+		for _, n := range list.Items {
+			left = append(left, fmt.Sprintf("%s (deletion %v, finalizers %v)", n.Name, n.DeletionTimestamp, n.Finalizers))
+			if len(n.Finalizers) > 0 {
+				kubectl(t, "patch", "node", n.Name, "--type=merge", "-p", `{"metadata":{"finalizers":null}}`)
+			}
+			if n.DeletionTimestamp == nil {
+				kubectl(t, "delete", "node", n.Name, "--wait=false")
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nodes of an earlier case are still there after 90s: %s", strings.Join(left, "; "))
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// onCaseNodes fails when a pod of ps runs on a node that is not one of the
+// case's: its figures would not be the case's.
+func (c *cluster) onCaseNodes(ps []pod) error {
+	for _, p := range ps {
+		if n := p.Spec.NodeName; n != "" && !c.removed[n] {
+			if _, ok := c.nodes[n]; !ok {
+				names := make([]string, 0, len(c.nodes))
+				for name := range c.nodes {
+					names = append(names, name)
+				}
+				sort.Strings(names)
+				return fmt.Errorf("pod %s/%s runs on node %s, which is not one of the case's nodes (%s)", p.Metadata.Namespace, p.Metadata.Name, n, strings.Join(names, ", "))
+			}
+		}
+	}
+	return nil
+}
+
 func (c *cluster) appPods() []pod {
 	ps, err := getPods(c.t, "-n", c.ns, "-l", c.selector)
 	if err != nil {
@@ -385,6 +438,9 @@ func (c *cluster) settled(want int, timeout time.Duration) error {
 		app := c.appPods()
 		plat, err := getPods(c.t, "-n", platformNS)
 		if err != nil {
+			return err
+		}
+		if err := c.onCaseNodes(append(app, plat...)); err != nil {
 			return err
 		}
 		ready, pending := 0, []string{}
@@ -496,7 +552,11 @@ func (c *cluster) spreadIn(zones map[string]bool) (string, error) {
 		byZone[z] += 0
 		byNode[n] += 0
 	}
-	for _, p := range c.appPods() {
+	app := c.appPods()
+	if err := c.onCaseNodes(app); err != nil {
+		return "", err
+	}
+	for _, p := range app {
 		if p.Metadata.DeletionTimestamp != nil || p.Spec.NodeName == "" || zones != nil && !zones[c.nodes[p.Spec.NodeName]] {
 			continue
 		}
@@ -609,7 +669,7 @@ func TestScheduling(t *testing.T) {
 func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas int) int) {
 	e := sc.env
 	ng, reps := e.Cluster.Nodes, e.App.Replicas
-	c := &cluster{t: t, env: e, ns: e.Name, nodes: map[string]string{}}
+	c := &cluster{t: t, env: e, ns: e.Name, nodes: map[string]string{}, removed: map[string]bool{}}
 	var d appsv1.Deployment
 	readYAML(t, filepath.Join(dir, "deployment.yaml"), &d)
 	c.ns, c.deploy = d.Namespace, d.Name
@@ -639,6 +699,13 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 		ng.Desired, ng.InstanceType, ng.CapacityType, cpu, mem, pods, reps.Min, reps.Max)
 	prefix := sc.name
 	c.prefix = prefix
+	// Each case starts on an empty cluster: a node left by an earlier case
+	// (in one CI run a deleted node outlived its case, took app pods and
+	// then, no longer heartbeated, turned NotReady under them) would make
+	// every figure below someone else's.
+	if err := purgeNodes(t); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < ng.Desired; i++ {
 		c.nextNode()
 	}
@@ -666,10 +733,18 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 		time.Sleep(time.Second)
 	}
 	t.Cleanup(func() {
-		kubectl(t, "delete", "namespace", c.ns, "--wait=true", "--timeout=120s")
-		kubectl(t, "delete", "deployments,daemonsets", "-n", platformNS, "--all", "--wait=true", "--timeout=60s")
-		kubectl(t, "delete", "nodes", "-l", "e2e-case="+prefix, "--wait=true", "--timeout=60s")
-		kubectl(t, "delete", "pods", "-n", platformNS, "--all", "--wait=false")
+		for _, args := range [][]string{
+			{"delete", "namespace", c.ns, "--wait=true", "--timeout=120s"},
+			{"delete", "deployments,daemonsets", "-n", platformNS, "--all", "--wait=true", "--timeout=60s"},
+			{"delete", "pods", "-n", platformNS, "--all", "--wait=false"},
+		} {
+			if _, errOut, err := kubectl(t, args...); err != nil {
+				t.Logf("cleanup: kubectl %s: %v: %s", strings.Join(args, " "), err, errOut)
+			}
+		}
+		if err := purgeNodes(t); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
 	})
 	// As on EKS, a node runs its DaemonSets (aws-node must run before the
 	// node is Ready) before the workloads land on it: the platform's
@@ -869,6 +944,7 @@ func (c *cluster) scaleIn(target, minAvailable, replicas int, settle time.Durati
 			return "", fmt.Errorf("deleting node %s: %v: %s", node, err, errOut)
 		}
 		delete(c.nodes, node)
+		c.removed[node] = true
 		removed = append(removed, node)
 	}
 	least := stop()
@@ -993,4 +1069,21 @@ func TestSchedulingFailsOnABrokenManifest(t *testing.T) {
 		t.Errorf("the failure does not give the scheduler's reason:\n%v", err)
 	}
 	t.Logf("fails as expected: %v", err)
+}
+
+// TestOnCaseNodes: a pod on a node the case did not create fails the
+// case's figures; one on a node the case removed waits for PodGC.
+func TestOnCaseNodes(t *testing.T) {
+	c := &cluster{t: t, nodes: map[string]string{"case-0": "us-east-1a"}, removed: map[string]bool{"case-1": true}}
+	on := func(node string) []pod {
+		var p pod
+		p.Metadata.Namespace, p.Metadata.Name, p.Spec.NodeName = "ns", "p", node
+		return []pod{p}
+	}
+	for node, bad := range map[string]bool{"case-0": false, "case-1": false, "": false, "other-2": true} {
+		err := c.onCaseNodes(on(node))
+		if (err != nil) != bad {
+			t.Errorf("a pod on %q: got %v, want an error: %v", node, err, bad)
+		}
+	}
 }
