@@ -5,6 +5,11 @@
 // file holds only their methods and constants.
 package model
 
+import (
+	"sort"
+	"strings"
+)
+
 //go:generate go run ../cmd/genmodel -root ../..
 
 // ProductionTier is the tier whose policies guard availability and data.
@@ -29,3 +34,36 @@ func (e *Environment) NodeZones() []string {
 
 // Ref is the image reference the Deployment runs.
 func (i Image) Ref() string { return i.Repository + ":" + i.Tag }
+
+// Outputs are the parts of out/<env>/ a model field can reach, by the name
+// the schema's @out attributes use, each with the path prefix of its files.
+// Every field declares in the schema which of them it reaches, and
+// internal/render's every-field test holds the renderers to it.
+var Outputs = map[string]string{
+	"terraform":  "terraform/",  // tfvars and the backend: terraform apply
+	"kubernetes": "kubernetes/", // the app's manifests: an Argo CD sync
+	"argocd":     "argocd/",     // the Argo CD Application
+	"platform":   "platform/",   // the in-cluster components' charts and values
+	"scripts":    "scripts/",    // deploy, rollback, bootstrap, terraform wrappers
+	"readme":     "README.md",   // the environment's README
+}
+
+// OutputNames are the names of Outputs, sorted.
+func OutputNames() []string {
+	names := make([]string, 0, len(Outputs))
+	for n := range Outputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// OutputOf is the family of a path under out/<env>/, "" for none.
+func OutputOf(path string) string {
+	for n, prefix := range Outputs {
+		if path == prefix || strings.HasSuffix(prefix, "/") && strings.HasPrefix(path, prefix) {
+			return n
+		}
+	}
+	return ""
+}

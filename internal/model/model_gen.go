@@ -8,25 +8,25 @@ package model
 type Environment struct {
 	// name is the environment's name; it comes from the field that holds it
 	// in envs/ and names the namespace, the cluster and the state key.
-	Name string `json:"name"`
+	Name string `json:"name" out:"argocd,kubernetes,platform,readme,scripts,terraform"`
 	// tier decides which policies apply: a production-tier environment must
 	// survive the loss of a zone and keep 30 days of backups (see policy.cue).
-	Tier string `json:"tier"`
+	Tier string `json:"tier" out:"readme,terraform"`
 	// service is the application's name; Kubernetes objects and AWS resources
 	// are called "<service>-<name>" (lexecon-staging, lexecon-production).
-	Service  string   `json:"service"`
+	Service  string   `json:"service" out:"argocd,kubernetes,platform,readme,scripts,terraform"`
 	AWS      AWS      `json:"aws"`
-	Cluster  Cluster  `json:"cluster"`
-	Database Database `json:"database"`
-	App      App      `json:"app"`
-	Secrets  Secrets  `json:"secrets"`
-	Delivery Delivery `json:"delivery"`
-	Recovery Recovery `json:"recovery"`
+	Cluster  Cluster  `json:"cluster" out:"readme,terraform"`
+	Database Database `json:"database" out:"readme,terraform"`
+	App      App      `json:"app" out:"kubernetes,readme"`
+	Secrets  Secrets  `json:"secrets" out:"kubernetes,readme"`
+	Delivery Delivery `json:"delivery" out:"argocd,readme,scripts"`
+	Recovery Recovery `json:"recovery" out:"readme"`
 	Platform Platform `json:"platform"`
 	// expectedMonthlyCost is what the team expects the environment to cost
 	// per month (in the price table's currency); lexgen shows its own
 	// estimate beside it, and the line items show where they differ.
-	ExpectedMonthlyCost *CostRange `json:"expectedMonthlyCost,omitempty"`
+	ExpectedMonthlyCost *CostRange `json:"expectedMonthlyCost,omitempty" out:"readme"`
 	// tags go on every AWS resource, besides the Environment, Service and
 	// ManagedBy tags that lexgen always sets; AWS allows letters, digits,
 	// spaces and _.:/=+-@ in both, and reserves the aws: prefix.
@@ -38,7 +38,7 @@ type Environment struct {
 	// confusables, which no standard Go package does. Values may hold any
 	// letters. How many tags a resource may carry is a cross-check
 	// (internal/check).
-	Tags map[string]string `json:"tags"`
+	Tags map[string]string `json:"tags" out:"terraform"`
 
 	// Source is the environment's file relative to the repository root
 	// (envs/production.cue); the loader sets it, CUE does not.
@@ -51,10 +51,10 @@ type Environment struct {
 // #AWS says where the environment lives. lexgen never looks these up at plan
 // time: the account, region, VPC and subnets are facts the model states.
 type AWS struct {
-	AccountID string `json:"accountId"`
-	Region    string `json:"region"`
+	AccountID string `json:"accountId" out:"kubernetes,platform,readme,scripts,terraform"`
+	Region    string `json:"region" out:"kubernetes,platform,readme,scripts,terraform"`
 	// vpcId is the existing VPC (the seed creates it outside this module).
-	VPCID string `json:"vpcId"`
+	VPCID string `json:"vpcId" out:"readme,terraform"`
 	// nodeSubnets hold the EKS control-plane interfaces and the worker nodes;
 	// databaseSubnets hold RDS. Each list spans at least two availability
 	// zones, as EKS and an RDS subnet group require, and holds at most 20
@@ -64,8 +64,8 @@ type AWS struct {
 }
 
 type Subnet struct {
-	Zone string `json:"zone"`
-	ID   string `json:"id"`
+	Zone string `json:"zone" out:"readme"`
+	ID   string `json:"id" out:"readme,terraform"`
 }
 
 // #Cluster is the EKS cluster and its one managed node group.
@@ -175,10 +175,10 @@ type Database struct {
 	// storageEncrypted (with a customer-managed KMS key) and forceTLS
 	// (rds.force_ssl = 1) are always on; they are fields so the policy that
 	// guards them can say why when someone turns them off.
-	StorageEncrypted bool `json:"storageEncrypted"`
-	ForceTLS         bool `json:"forceTLS"`
+	StorageEncrypted bool `json:"storageEncrypted" out:"readme"`
+	ForceTLS         bool `json:"forceTLS" out:"readme"`
 	// monitoringIntervalSeconds is RDS Enhanced Monitoring; 0 turns it off.
-	MonitoringIntervalSeconds int `json:"monitoringIntervalSeconds"`
+	MonitoringIntervalSeconds int `json:"monitoringIntervalSeconds" out:"terraform"`
 	// performanceInsights keeps 7 days of database load (Performance
 	// Insights, shown by the Standard mode of CloudWatch Database
 	// Insights), encrypted with the database's key. 7 days are free (RDS
@@ -202,9 +202,9 @@ type Database struct {
 	// (the console's default). PostgreSQL reserves role names starting
 	// with pg_ (CREATE ROLE), and every PostgreSQL server already has the
 	// databases template0 and template1.
-	DatabaseName string `json:"databaseName"`
-	Username     string `json:"username"`
-	Port         int    `json:"port"`
+	DatabaseName string `json:"databaseName" out:"terraform"`
+	Username     string `json:"username" out:"terraform"`
+	Port         int    `json:"port" out:"kubernetes,terraform"`
 }
 
 type BackupReplication struct {
@@ -213,9 +213,9 @@ type BackupReplication struct {
 }
 
 type BackupPlan struct {
-	Schedule             string `json:"schedule"`
+	Schedule             string `json:"schedule" out:"terraform"`
 	DeleteAfterDays      int    `json:"deleteAfterDays"`
-	ColdStorageAfterDays int    `json:"coldStorageAfterDays"`
+	ColdStorageAfterDays int    `json:"coldStorageAfterDays" out:"terraform"`
 	CopyRegion           string `json:"copyRegion,omitempty"`
 }
 
@@ -235,13 +235,13 @@ type App struct {
 	MetricsPath    string `json:"metricsPath"`
 	// monitoringNamespace is where Prometheus runs; the NetworkPolicy lets it
 	// reach the metrics port.
-	MonitoringNamespace string `json:"monitoringNamespace"`
+	MonitoringNamespace string `json:"monitoringNamespace" out:"kubernetes,platform,readme"`
 	// env holds more non-secret configuration for the ConfigMap, one
 	// environment variable each. Secrets never go here: a name that looks
 	// like one is refused (policy.cue); list it in secrets.apiKeys instead.
 	// At most 50 entries of at most 4096 characters each (internal/check
 	// says why).
-	Env map[string]string `json:"env"`
+	Env map[string]string `json:"env" out:"kubernetes"`
 	// logLevel goes into the ConfigMap with the environment and service name.
 	LogLevel string `json:"logLevel"`
 	// runAsUser is the non-root user the container runs as.
@@ -292,7 +292,7 @@ type Secrets struct {
 	// apiKeys are the keys of the application secret that hold API keys; each
 	// becomes an environment variable of the same name in the pods. At most
 	// 50 (internal/check says why).
-	APIKeys []string `json:"apiKeys"`
+	APIKeys []string `json:"apiKeys" out:"kubernetes,readme,terraform"`
 	// refreshInterval is how often External Secrets re-reads Secrets Manager (5m: a rotated password reaches the pods soon; ~3 API calls a refresh).
 	RefreshInterval string `json:"refreshInterval"`
 }
@@ -304,17 +304,17 @@ type Delivery struct {
 	Revision string `json:"revision"`
 	// The seed's production waits for a person; staging follows main.
 	AutoSync        bool `json:"autoSync"`
-	RequireApproval bool `json:"requireApproval"`
+	RequireApproval bool `json:"requireApproval" out:"readme,scripts"`
 	// argocd says where the Application lives and which cluster it deploys
 	// to: the cluster Argo CD runs in, or the environment's EKS cluster
 	// registered in a central Argo CD under its own name.
-	ArgoCD         ArgoCD         `json:"argocd"`
-	TerraformState TerraformState `json:"terraformState"`
+	ArgoCD         ArgoCD         `json:"argocd" out:"argocd,platform,readme,scripts"`
+	TerraformState TerraformState `json:"terraformState" out:"readme,terraform"`
 }
 
 type ArgoCD struct {
 	Namespace string `json:"namespace"`
-	Project   string `json:"project"`
+	Project   string `json:"project" out:"argocd,platform"`
 	InCluster bool   `json:"inCluster"`
 }
 
@@ -349,24 +349,24 @@ type Recovery struct {
 // itself installed by scripts/bootstrap-platform.sh). Every version is
 // pinned; the defaults suit the default Kubernetes version, 1.34.
 type Platform struct {
-	Addons Addons `json:"addons"`
+	Addons Addons `json:"addons" out:"readme,terraform"`
 	// externalSecrets writes the app's Secret from Secrets Manager; 0.16.2
 	// is the version the e2e proves (tools/eso).
-	ExternalSecrets Chart `json:"externalSecrets"`
+	ExternalSecrets Chart `json:"externalSecrets" out:"platform,readme"`
 	// reloader rolls the Deployment when that Secret changes (rotation).
-	Reloader Chart `json:"reloader"`
+	Reloader Chart `json:"reloader" out:"platform,readme"`
 	// prometheus scrapes the app's ServiceMonitor. install: true runs
 	// kube-prometheus-stack in app.monitoringNamespace, selecting monitors
 	// by serviceMonitorLabels; false plugs into an existing Prometheus
 	// Operator there, which must select those labels (its CRDs must be
 	// installed).
-	Prometheus Prometheus `json:"prometheus"`
+	Prometheus Prometheus `json:"prometheus" out:"platform,readme"`
 	// clusterAutoscaler moves the node group between nodes.min and
 	// nodes.max; its IAM role (IRSA) is in platform.tf.
-	ClusterAutoscaler Chart `json:"clusterAutoscaler"`
+	ClusterAutoscaler Chart `json:"clusterAutoscaler" out:"platform,readme"`
 	// argocd is installed by scripts/bootstrap-platform.sh and then syncs
 	// everything else.
-	ArgoCD Chart `json:"argocd"`
+	ArgoCD Chart `json:"argocd" out:"readme,scripts"`
 }
 
 type Addons struct {
@@ -402,9 +402,9 @@ type Chart struct {
 }
 
 type Prometheus struct {
-	Install              bool              `json:"install"`
+	Install              bool              `json:"install" out:"platform,readme,scripts"`
 	Chart                Chart             `json:"chart"`
-	ServiceMonitorLabels map[string]string `json:"serviceMonitorLabels"`
+	ServiceMonitorLabels map[string]string `json:"serviceMonitorLabels" out:"kubernetes,platform"`
 }
 
 type CostRange struct {

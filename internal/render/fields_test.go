@@ -1,11 +1,11 @@
 package render
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,16 +20,20 @@ import (
 var notRendered = map[string]string{}
 
 // TestEveryFieldReachesTheOutput changes every leaf of the model, one at a
-// time, to another value and requires some rendered byte to change: a field
-// the schema accepts and no renderer uses is a setting silently dropped.
+// time, to another value and requires exactly the parts of out/<env>/ the
+// schema's @out attribute declares for it (inherited from the enclosing
+// field when the leaf has none) to change: a field the schema accepts and
+// no renderer uses is a setting silently dropped, and a field meant for the
+// tfvars and the Deployment that reaches only the tfvars is half a feature.
 // Other values come from random valid environments where they can, so that
 // renderers that look values up (prices, say) see a known one.
 func TestEveryFieldReachesTheOutput(t *testing.T) {
 	base := richEnv()
-	before := renderBytes(t, base)
+	before := renderFiles(t, base)
 	alternatives := randomValues(200)
 	tested := map[string]bool{}
-	for _, path := range leafPaths(reflect.TypeOf(model.Environment{}), "") {
+	for _, leaf := range leaves(reflect.TypeOf(model.Environment{}), "", "") {
+		path := leaf.path
 		tested[path] = true
 		doc := toJSON(t, base)
 		old, ok := lookup(doc, path)
@@ -40,18 +44,21 @@ func TestEveryFieldReachesTheOutput(t *testing.T) {
 		next := another(path, old, alternatives[path])
 		set(doc, path, next)
 		e := fromJSON(t, doc, base)
-		after, err := renderAll(e)
+		files, err := Environment(e)
 		if err != nil {
 			t.Errorf("%s: %v -> %v: render failed: %v", path, short(old), short(next), err)
 			continue
 		}
-		changed := !bytes.Equal(before, after)
+		changed := changedOutputs(t, before, files)
 		reason, exempt := notRendered[path]
 		switch {
-		case exempt && changed:
-			t.Errorf("%s is listed as not rendered (%s), but changing it changes the output: remove it from notRendered", path, reason)
-		case !exempt && !changed:
-			t.Errorf("%s: changing it from %v to %v changes no rendered byte: render it, or list it in notRendered with the reason", path, short(old), short(next))
+		case exempt && len(changed) > 0:
+			t.Errorf("%s is listed as not rendered (%s), but changing it changes %s: remove it from notRendered", path, reason, strings.Join(changed, ", "))
+		case exempt:
+		case leaf.out == "":
+			t.Errorf("%s declares no output: give it (or the field that holds it) an @out attribute in schema/ listing the parts of out/<env>/ it reaches (it reaches %s now), and run go generate ./...", path, orNone(changed))
+		case strings.Join(changed, ",") != leaf.out:
+			t.Errorf("%s: changing it from %v to %v changes %s, but the schema's @out says %s%s", path, short(old), short(next), orNone(changed), strings.ReplaceAll(leaf.out, ",", ", "), outputMismatch(leaf.out, changed))
 		}
 	}
 	for path := range notRendered {
@@ -59,6 +66,69 @@ func TestEveryFieldReachesTheOutput(t *testing.T) {
 			t.Errorf("notRendered lists %s, which the model does not have", path)
 		}
 	}
+}
+
+// changedOutputs are the families (model.Outputs) of the files that differ
+// between before and files, sorted.
+func changedOutputs(t *testing.T, before map[string]string, files []File) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	after := map[string]bool{}
+	for _, f := range files {
+		after[f.Path] = true
+		if before[f.Path] != fileKey(f) {
+			seen[outputOf(t, f.Path)] = true
+		}
+	}
+	for p := range before {
+		if !after[p] {
+			seen[outputOf(t, p)] = true
+		}
+	}
+	var out []string
+	for o := range seen {
+		out = append(out, o)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func outputOf(t *testing.T, path string) string {
+	o := model.OutputOf(path)
+	if o == "" {
+		t.Fatalf("%s is in no output family of model.Outputs: add its folder there", path)
+	}
+	return o
+}
+
+func orNone(outs []string) string {
+	if len(outs) == 0 {
+		return "no rendered byte"
+	}
+	return strings.Join(outs, ", ")
+}
+
+// outputMismatch says what a renderer (or the declaration) is missing.
+func outputMismatch(declared string, changed []string) string {
+	var missing, extra []string
+	for _, d := range strings.Split(declared, ",") {
+		if !slices.Contains(changed, d) {
+			missing = append(missing, d)
+		}
+	}
+	for _, c := range changed {
+		if !slices.Contains(strings.Split(declared, ","), c) {
+			extra = append(extra, c)
+		}
+	}
+	var parts []string
+	if missing != nil {
+		parts = append(parts, "no file under "+strings.Join(missing, ", ")+" changed: a renderer does not use it yet")
+	}
+	if extra != nil {
+		parts = append(parts, "it also reaches "+strings.Join(extra, ", ")+": add that to its @out if it should")
+	}
+	return ": " + strings.Join(parts, "; ")
 }
 
 // richEnv is testEnv with every optional part set, so that every field is
@@ -78,53 +148,55 @@ func richEnv() *model.Environment {
 	return e
 }
 
-func renderAll(e *model.Environment) ([]byte, error) {
-	files, err := Environment(e)
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	for _, f := range files {
-		fmt.Fprintf(&b, "== %s %o\n", f.Path, f.Perm())
-		b.Write(f.Data)
-	}
-	return b.Bytes(), nil
-}
+func fileKey(f File) string { return fmt.Sprintf("%o\n", f.Perm()) + string(f.Data) }
 
-func renderBytes(t *testing.T, e *model.Environment) []byte {
+// renderFiles renders e as path -> mode and bytes.
+func renderFiles(t *testing.T, e *model.Environment) map[string]string {
 	t.Helper()
-	b, err := renderAll(e)
+	files, err := Environment(e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	m := map[string]string{}
+	for _, f := range files {
+		m[f.Path] = fileKey(f)
+	}
+	return m
 }
 
-// leafPaths lists the JSON paths of every leaf field of a model type:
-// lists as path.0 (their first item), maps as the map itself.
-func leafPaths(t reflect.Type, prefix string) []string {
+// leaf is one leaf field of the model: its JSON path and the outputs its
+// @out declares (the nearest enclosing field's when it has none).
+type leaf struct{ path, out string }
+
+// leaves lists every leaf field of a model type; out is what the
+// enclosing field declares.
+func leaves(t reflect.Type, prefix, out string) []leaf {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		var out []string
+		var ls []leaf
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if name == "-" || !f.IsExported() {
 				continue
 			}
-			out = append(out, leafPaths(f.Type, join(prefix, name))...)
+			o := out
+			if own, ok := f.Tag.Lookup("out"); ok {
+				o = own
+			}
+			ls = append(ls, leaves(f.Type, join(prefix, name), o)...)
 		}
-		return out
+		return ls
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Struct {
-			return leafPaths(t.Elem(), join(prefix, "0"))
+			return leaves(t.Elem(), join(prefix, "0"), out)
 		}
-		return []string{join(prefix, "0")}
+		return []leaf{{join(prefix, "0"), out}}
 	default:
-		return []string{prefix}
+		return []leaf{{prefix, out}}
 	}
 }
 
@@ -209,9 +281,9 @@ func randomValues(n int) map[string][]any {
 		raw, _ := json.Marshal(e)
 		var doc map[string]any
 		_ = json.Unmarshal(raw, &doc)
-		for _, p := range leafPaths(reflect.TypeOf(model.Environment{}), "") {
-			if v, ok := lookup(doc, p); ok {
-				out[p] = append(out[p], v)
+		for _, l := range leaves(reflect.TypeOf(model.Environment{}), "", "") {
+			if v, ok := lookup(doc, l.path); ok {
+				out[l.path] = append(out[l.path], v)
 			}
 		}
 	}

@@ -34,6 +34,8 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/token"
+
+	"github.com/lexecon/lexgen/internal/model"
 )
 
 // Output is where the generated model goes, relative to the repository root.
@@ -141,6 +143,39 @@ func attrOf(v cue.Value) (goAttr, error) {
 	return g, nil
 }
 
+// outAttr is a field's @out(family, ...) attribute, the parts of out/<env>/
+// its value must reach (model.Outputs), as a comma-separated list; "" when
+// the field has none (it then goes where its enclosing field says).
+func outAttr(v cue.Value) (string, error) {
+	a := v.Attribute("out")
+	if a.Err() != nil {
+		return "", nil
+	}
+	var outs []string
+	for i := 0; i < a.NumArgs(); i++ {
+		k, val := a.Arg(i)
+		if val != "" {
+			return "", fmt.Errorf("%s=%s: list output families such as @out(terraform, readme)", k, val)
+		}
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		if _, ok := model.Outputs[k]; !ok {
+			return "", fmt.Errorf("%q is no output family; the families are %s", k, strings.Join(model.OutputNames(), ", "))
+		}
+		if slices.Contains(outs, k) {
+			return "", fmt.Errorf("%q is listed twice", k)
+		}
+		outs = append(outs, k)
+	}
+	if len(outs) == 0 {
+		return "", fmt.Errorf("@out() lists no output family; a field that reaches no output is listed in internal/render's notRendered with its reason")
+	}
+	slices.Sort(outs)
+	return strings.Join(outs, ","), nil
+}
+
 // GoName is the Go name of a CUE field name: its camel-case words
 // capitalised, initialisms in capitals.
 func GoName(label string) string {
@@ -235,8 +270,15 @@ func (g *gen) structType(name string, v cue.Value, doc string) (string, error) {
 				typ = "*" + typ
 			}
 		}
+		outs, err := outAttr(f)
+		if err != nil {
+			return "", fmt.Errorf("%s: @out attribute: %v", f.Path(), err)
+		}
+		if outs != "" {
+			outs = fmt.Sprintf(" out:%q", outs)
+		}
 		comment(&b, docOf(f), "\t")
-		fmt.Fprintf(&b, "\t%s %s `json:%q`\n", field, typ, tag)
+		fmt.Fprintf(&b, "\t%s %s `json:%q%s`\n", field, typ, tag, outs)
 	}
 	for _, l := range loaderFields[name] {
 		if strings.HasPrefix(l, "// Source") {

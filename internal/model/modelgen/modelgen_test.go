@@ -97,3 +97,41 @@ func TestGoName(t *testing.T) {
 		}
 	}
 }
+
+// TestOutAttribute: a field's @out becomes its out tag, sorted; anything
+// but a list of known output families is refused with the field's path.
+func TestOutAttribute(t *testing.T) {
+	for _, c := range []struct{ attr, want string }{
+		{"@out(terraform, kubernetes)", "`json:\"trialSetting\" out:\"kubernetes,terraform\"`"},
+		{"@out(helm)", `app.trialSetting: @out attribute: "helm" is no output family`},
+		{"@out()", "@out() lists no output family"},
+		{"@out(readme, readme)", `"readme" is listed twice`},
+		{"@out(readme=yes)", "readme=yes: list output families"},
+	} {
+		dir := t.TempDir()
+		for _, d := range []string{"cue.mod", "schema"} {
+			if err := modeltest.CopyDir(filepath.Join(root, d), filepath.Join(dir, d)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		extra := "package schema\n\n#App: {\n\ttrialSetting: *3 | int " + c.attr + "\n}\n"
+		if err := os.WriteFile(filepath.Join(dir, "schema", "trial.cue"), []byte(extra), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := modelgen.Generate(dir)
+		got := string(src)
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s: got\n%s\nwant it to contain %s", c.attr, tail(got), c.want)
+		}
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 400 {
+		return "..." + s[len(s)-400:]
+	}
+	return s
+}
