@@ -14,6 +14,8 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
+
+	"github.com/lexecon/lexgen/internal/model/modelgen"
 )
 
 // Field is one field of an environment.
@@ -45,6 +47,9 @@ type Field struct {
 	Elem             *Field   // a list's elements or a map's values
 	Fields           []*Field // a struct's fields, in the schema's order
 	Map              bool     // a struct whose keys the user chooses (app.env, tags)
+	// Outputs are the parts of out/<env>/ the field reaches (its @out, or
+	// the nearest enclosing field's; model.Outputs).
+	Outputs []string
 }
 
 // Describe reads the schema's #Environment (as load.Repo.Schema returns
@@ -77,7 +82,7 @@ func describeStruct(f *Field, v, prod cue.Value, prefix string) {
 		if prefix != "" {
 			p = prefix + "." + name
 		}
-		child := describe(it.Value(), prod.LookupPath(cue.MakePath(sel)), p)
+		child := describe(it.Value(), prod.LookupPath(cue.MakePath(sel)), p, f.Outputs)
 		child.Optional = it.IsOptional()
 		if child.Optional {
 			child.Required = false
@@ -86,15 +91,18 @@ func describeStruct(f *Field, v, prod cue.Value, prefix string) {
 	}
 }
 
-func describe(v, prod cue.Value, path string) *Field {
-	f := &Field{Path: path, Doc: doc(v)}
+func describe(v, prod cue.Value, path string, outs []string) *Field {
+	f := &Field{Path: path, Doc: doc(v), Outputs: outs}
+	if own, _ := modelgen.OutAttr(v); own != nil {
+		f.Outputs = own // a wrong one is modelgen's error to report
+	}
 	if elem, sel, ok := mapElem(v); ok {
 		// A map whose keys the user picks (app.env, tags), perhaps with
 		// a default (serviceMonitorLabels).
 		f.Type, f.Map = "struct", true
 		pe, _, _ := mapElem(prod)
 		_ = sel
-		f.Elem = describe(elem, pe, path+".*")
+		f.Elem = describe(elem, pe, path+".*", f.Outputs)
 		f.Default = map[string]any{}
 		if d, ok := v.Default(); ok && d.IsConcrete() && d.Validate(cue.Concrete(true)) == nil {
 			f.Default = plain(d)
@@ -123,7 +131,7 @@ func describe(v, prod cue.Value, path string) *Field {
 		f.Type = "list"
 		if elem, ok := elemOf(v); ok {
 			pe, _ := elemOf(prod)
-			f.Elem = describe(elem, pe, path+".*")
+			f.Elem = describe(elem, pe, path+".*", f.Outputs)
 		}
 	case k == cue.IntKind:
 		f.Type = "integer"

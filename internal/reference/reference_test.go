@@ -220,3 +220,38 @@ func at(m map[string]any, keys ...string) map[string]any {
 	}
 	return m
 }
+
+// TestReaches: a field's reaches column is its own @out, else the nearest
+// enclosing field's, list elements included.
+func TestReaches(t *testing.T) {
+	byPath := map[string]*Field{}
+	var walk func(f *Field)
+	walk = func(f *Field) {
+		byPath[f.Path] = f
+		for _, c := range f.Fields {
+			walk(c)
+		}
+		if f.Elem != nil {
+			walk(f.Elem)
+		}
+	}
+	walk(describeRepo(t))
+	for path, want := range map[string]string{
+		"cluster.nodes.desired":          "readme, terraform",     // from cluster
+		"app.env":                        "kubernetes",            // its own, under app's
+		"database.port":                  "kubernetes, terraform", // its own, under database's
+		"aws.nodeSubnets.*.zone":         "readme",                // #Subnet's
+		"platform.prometheus.chart.name": "platform, readme",      // from prometheus
+		"delivery.argocd.project":        "argocd, platform",      // its own
+		"delivery.terraformState.bucket": "readme, terraform",     // from terraformState
+	} {
+		f, ok := byPath[path]
+		if !ok {
+			t.Errorf("no field %s", path)
+			continue
+		}
+		if got := strings.Join(f.Outputs, ", "); got != want {
+			t.Errorf("%s reaches %q, want %q", path, got, want)
+		}
+	}
+}

@@ -25,6 +25,7 @@ func Markdown(root *Field) []byte {
 	fmt.Fprintln(&b, "Every field an environment in `envs/` may set, read from the schema in `schema/`: its type, its default, what it allows, and what the production tier demands of it (`tier: \"production\"`, `schema/policy.cue`).")
 	fmt.Fprintln(&b, "A field marked **required** has no default: the environment's file, or a shared file in `envs/`, must set it (`lexgen new ENV` writes each with an example).")
 	fmt.Fprintln(&b, "A field marked *optional* may be left out whole; the fields inside it apply when it is set.")
+	fmt.Fprintln(&b, "*reaches* names the parts of `out/<env>/` a change to the field rewrites, and so what applies it: `terraform` (the tfvars: `terraform apply`), `kubernetes` (the app's manifests: an Argo CD sync), `argocd` (the Argo CD Application), `platform` (the in-cluster components' charts and values), `scripts` (deploy, rollback, bootstrap) and `readme` (the environment's README); each field's `@out` in the schema says it, and a test holds the renderers to it.")
 	fmt.Fprintln(&b, "`lexgen explain ENV PATH` shows an environment's value for a field and where it comes from; `docs/environment.schema.json` is the same as a JSON Schema, for editors.")
 	var top []*Field
 	for _, f := range root.Fields {
@@ -37,8 +38,8 @@ func Markdown(root *Field) []byte {
 		fmt.Fprintln(&b)
 		fmt.Fprintln(&b, "## "+title)
 		fmt.Fprintln(&b)
-		fmt.Fprintln(&b, "| field | type | default | allowed | about |")
-		fmt.Fprintln(&b, "| --- | --- | --- | --- | --- |")
+		fmt.Fprintln(&b, "| field | type | default | allowed | reaches | about |")
+		fmt.Fprintln(&b, "| --- | --- | --- | --- | --- | --- |")
 		for _, f := range fields {
 			rows(&b, f)
 		}
@@ -52,11 +53,16 @@ func Markdown(root *Field) []byte {
 	return b.Bytes()
 }
 
+// reaches is f's outputs, for a cell.
+func reaches(f *Field) string {
+	return markdown.Cell(strings.Join(f.Outputs, ", "))
+}
+
 // rows writes f's row, then its fields' or elements' rows.
 func rows(b *bytes.Buffer, f *Field) {
 	if f.Type == "struct" && !f.Map {
 		if f.Optional {
-			fmt.Fprintf(b, "| %s | struct | *optional* | | %s |\n", markdown.Cell(f.Path), text(f.Doc))
+			fmt.Fprintf(b, "| %s | struct | *optional* | | %s | %s |\n", markdown.Cell(f.Path), reaches(f), text(f.Doc))
 		}
 		for _, c := range f.Fields {
 			rows(b, c)
@@ -70,7 +76,7 @@ func rows(b *bytes.Buffer, f *Field) {
 	if f.Map && f.Elem != nil {
 		typ = "map of " + elemType(f.Elem)
 	}
-	fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", markdown.Cell(f.Path), typ, defaultCell(f), allowed(f), about(f))
+	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", markdown.Cell(f.Path), typ, defaultCell(f), allowed(f), reaches(f), about(f))
 	if f.Elem != nil && f.Elem.Type == "struct" && !f.Elem.Map {
 		for _, c := range f.Elem.Fields {
 			rows(b, c)

@@ -143,37 +143,37 @@ func attrOf(v cue.Value) (goAttr, error) {
 	return g, nil
 }
 
-// outAttr is a field's @out(family, ...) attribute, the parts of out/<env>/
-// its value must reach (model.Outputs), as a comma-separated list; "" when
-// the field has none (it then goes where its enclosing field says).
-func outAttr(v cue.Value) (string, error) {
+// OutAttr is a field's own @out(family, ...) attribute: the parts of
+// out/<env>/ its value must reach (model.Outputs), sorted; nil when the
+// field has none (it then goes where its enclosing field says).
+func OutAttr(v cue.Value) ([]string, error) {
 	a := v.Attribute("out")
 	if a.Err() != nil {
-		return "", nil
+		return nil, nil
 	}
 	var outs []string
 	for i := 0; i < a.NumArgs(); i++ {
 		k, val := a.Arg(i)
 		if val != "" {
-			return "", fmt.Errorf("%s=%s: list output families such as @out(terraform, readme)", k, val)
+			return nil, fmt.Errorf("%s=%s: list output families such as @out(terraform, readme)", k, val)
 		}
 		k = strings.TrimSpace(k)
 		if k == "" {
 			continue
 		}
 		if _, ok := model.Outputs[k]; !ok {
-			return "", fmt.Errorf("%q is no output family; the families are %s", k, strings.Join(model.OutputNames(), ", "))
+			return nil, fmt.Errorf("%q is no output family; the families are %s", k, strings.Join(model.OutputNames(), ", "))
 		}
 		if slices.Contains(outs, k) {
-			return "", fmt.Errorf("%q is listed twice", k)
+			return nil, fmt.Errorf("%q is listed twice", k)
 		}
 		outs = append(outs, k)
 	}
 	if len(outs) == 0 {
-		return "", fmt.Errorf("@out() lists no output family; a field that reaches no output is listed in internal/render's notRendered with its reason")
+		return nil, fmt.Errorf("@out() lists no output family; a field that reaches no output is listed in internal/render's notRendered with its reason")
 	}
 	slices.Sort(outs)
-	return strings.Join(outs, ","), nil
+	return outs, nil
 }
 
 // GoName is the Go name of a CUE field name: its camel-case words
@@ -270,15 +270,16 @@ func (g *gen) structType(name string, v cue.Value, doc string) (string, error) {
 				typ = "*" + typ
 			}
 		}
-		outs, err := outAttr(f)
+		outs, err := OutAttr(f)
 		if err != nil {
 			return "", fmt.Errorf("%s: @out attribute: %v", f.Path(), err)
 		}
-		if outs != "" {
-			outs = fmt.Sprintf(" out:%q", outs)
+		outTag := ""
+		if outs != nil {
+			outTag = fmt.Sprintf(" out:%q", strings.Join(outs, ","))
 		}
 		comment(&b, docOf(f), "\t")
-		fmt.Fprintf(&b, "\t%s %s `json:%q%s`\n", field, typ, tag, outs)
+		fmt.Fprintf(&b, "\t%s %s `json:%q%s`\n", field, typ, tag, outTag)
 	}
 	for _, l := range loaderFields[name] {
 		if strings.HasPrefix(l, "// Source") {
