@@ -165,3 +165,31 @@ func TestEvaluatesWhatWasRead(t *testing.T) {
 		t.Errorf("files changed on disk after Open reached the evaluation:\n%s", ds.Error())
 	}
 }
+
+// TestStaleModelIsNamed: a field the schema has and lexgen's Go model does
+// not (model_gen.go not regenerated) is reported as lexgen's stale model,
+// not as the user's misspelt field; a field the schema lacks still is.
+func TestStaleModelIsNamed(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"cue.mod", "schema", "envs"} {
+		if err := modeltest.CopyDir(filepath.Join("..", "..", d), filepath.Join(root, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trial := "package schema\n\n#App: {\n\ttrialSetting: *3 | int\n}\n"
+	if err := os.WriteFile(filepath.Join(root, "schema", "trial.cue"), []byte(trial), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ds := r.Load([]string{"staging"})
+	got := ds.Error()
+	if !strings.Contains(got, "staging.app.trialSetting") || !strings.Contains(got, "model_gen.go is older than schema/") {
+		t.Errorf("a stale model is not named as such:\n%s", got)
+	}
+	if strings.Contains(got, "misspelt") {
+		t.Errorf("a field the schema defines is called misspelt:\n%s", got)
+	}
+}

@@ -644,7 +644,7 @@ func (ev *evaluator) load(name string) (*model.Environment, *Partial, Diagnostic
 		return nil, nil, Diagnostics{{Path: name, Message: "cannot decode: " + err.Error()}}
 	}
 	env.Source = file
-	if ds := unknownFields(raw, env, name); len(ds) > 0 {
+	if ds := unknownFields(raw, env, name, ev.schema()); len(ds) > 0 {
 		return nil, nil, ev.r.Locate(file, ds)
 	}
 	return env, nil, nil
@@ -655,7 +655,10 @@ func (ev *evaluator) load(name string) (*model.Environment, *Partial, Diagnostic
 // fields already; this guards against a way around them (embedding a
 // definition in an open struct, say), so a setting is never silently
 // dropped on its way to the renderers.
-func unknownFields(raw []byte, env *model.Environment, name string) Diagnostics {
+//
+// A field the schema does define and the model does not is lexgen's own
+// fault: its Go model is older than its schema.
+func unknownFields(raw []byte, env *model.Environment, name string, schema cue.Value) Diagnostics {
 	var fromCUE, fromModel any
 	err := json.Unmarshal(raw, &fromCUE)
 	if err == nil {
@@ -682,7 +685,11 @@ func unknownFields(raw []byte, env *model.Environment, name string) Diagnostics 
 			for k, cv := range c {
 				mv, ok := mm[k]
 				if !ok {
-					ds = append(ds, Diagnostic{Path: path + "." + k, Message: "field not allowed: the schema defines no field of this name (misspelt?)"})
+					msg := "field not allowed: the schema defines no field of this name (misspelt?)"
+					if schemaHas(schema, strings.TrimPrefix(path+"."+k, name+".")) {
+						msg = "the schema defines this field but this lexgen's Go model has no place for it: internal/model/model_gen.go is older than schema/ (run go generate ./... and rebuild lexgen)"
+					}
+					ds = append(ds, Diagnostic{Path: path + "." + k, Message: msg})
 					continue
 				}
 				walk(path+"."+k, cv, mv)
@@ -698,4 +705,24 @@ func unknownFields(raw []byte, env *model.Environment, name string) Diagnostics 
 	}
 	walk(name, fromCUE, fromModel)
 	return ds
+}
+
+// schemaHas reports whether the schema value s has a field at the dotted
+// path (list indexes match any element).
+func schemaHas(s cue.Value, path string) bool {
+	for _, k := range strings.Split(path, ".") {
+		if _, err := strconv.Atoi(k); err == nil {
+			s = s.LookupPath(cue.MakePath(cue.AnyIndex))
+			continue
+		}
+		if v := s.LookupPath(cue.MakePath(cue.Str(k))); v.Exists() {
+			s = v
+			continue
+		}
+		s = s.LookupPath(cue.MakePath(cue.Str(k).Optional()))
+		if !s.Exists() {
+			return false
+		}
+	}
+	return s.Exists()
 }
