@@ -369,6 +369,40 @@ func (c *cluster) addNode() error {
 	return nil
 }
 
+// resetCluster removes what a case leaves of the platform and its nodes:
+// the platform's workloads with their pods (foreground: the ReplicaSets
+// make no new pods meanwhile), every KWOK node, and any platform pod still
+// bound to a deleted node, where no KWOK would finish its deletion.
+func resetCluster(t *testing.T) error {
+	t.Helper()
+	if _, errOut, err := kubectl(t, "delete", "deployments,daemonsets", "-n", platformNS, "--all",
+		"--cascade=foreground", "--wait=true", "--timeout=90s"); err != nil {
+		t.Logf("reset: deleting the platform's workloads: %v: %s", err, errOut)
+	}
+	if err := purgeNodes(t); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ps, err := getPods(t, "-n", platformNS)
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			var names []string
+			for _, p := range ps {
+				names = append(names, p.Metadata.Name+" on "+p.Spec.NodeName)
+			}
+			return fmt.Errorf("platform pods of an earlier case are still there after 60s: %s", strings.Join(names, ", "))
+		}
+		kubectl(t, "delete", "pods", "-n", platformNS, "--all", "--force", "--grace-period=0", "--wait=false")
+		time.Sleep(time.Second)
+	}
+}
+
 // purgeNodes deletes every KWOK node and waits until none is left,
 // finalizers and all; it says which nodes stayed and why if any does.
 func purgeNodes(t *testing.T) error {
@@ -407,7 +441,7 @@ func purgeNodes(t *testing.T) error {
 // case's: its figures would not be the case's.
 func (c *cluster) onCaseNodes(ps []pod) error {
 	for _, p := range ps {
-		if n := p.Spec.NodeName; n != "" && !c.removed[n] {
+		if n := p.Spec.NodeName; n != "" && !c.removed[n] && p.Metadata.DeletionTimestamp == nil {
 			if _, ok := c.nodes[n]; !ok {
 				names := make([]string, 0, len(c.nodes))
 				for name := range c.nodes {
@@ -703,7 +737,7 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 	// (in one CI run a deleted node outlived its case, took app pods and
 	// then, no longer heartbeated, turned NotReady under them) would make
 	// every figure below someone else's.
-	if err := purgeNodes(t); err != nil {
+	if err := resetCluster(t); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < ng.Desired; i++ {
@@ -733,16 +767,10 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 		time.Sleep(time.Second)
 	}
 	t.Cleanup(func() {
-		for _, args := range [][]string{
-			{"delete", "namespace", c.ns, "--wait=true", "--timeout=120s"},
-			{"delete", "deployments,daemonsets", "-n", platformNS, "--all", "--wait=true", "--timeout=60s"},
-			{"delete", "pods", "-n", platformNS, "--all", "--wait=false"},
-		} {
-			if _, errOut, err := kubectl(t, args...); err != nil {
-				t.Logf("cleanup: kubectl %s: %v: %s", strings.Join(args, " "), err, errOut)
-			}
+		if _, errOut, err := kubectl(t, "delete", "namespace", c.ns, "--wait=true", "--timeout=120s"); err != nil {
+			t.Logf("cleanup: deleting namespace %s: %v: %s", c.ns, err, errOut)
 		}
-		if err := purgeNodes(t); err != nil {
+		if err := resetCluster(t); err != nil {
 			t.Errorf("cleanup: %v", err)
 		}
 	})
@@ -1071,8 +1099,9 @@ func TestSchedulingFailsOnABrokenManifest(t *testing.T) {
 	t.Logf("fails as expected: %v", err)
 }
 
-// TestOnCaseNodes: a pod on a node the case did not create fails the
-// case's figures; one on a node the case removed waits for PodGC.
+// TestOnCaseNodes: a live pod on a node the case did not create fails the
+// case's figures; one on a node the case removed waits for PodGC, and one
+// being deleted is gone already.
 func TestOnCaseNodes(t *testing.T) {
 	c := &cluster{t: t, nodes: map[string]string{"case-0": "us-east-1a"}, removed: map[string]bool{"case-1": true}}
 	on := func(node string) []pod {
@@ -1085,5 +1114,10 @@ func TestOnCaseNodes(t *testing.T) {
 		if (err != nil) != bad {
 			t.Errorf("a pod on %q: got %v, want an error: %v", node, err, bad)
 		}
+	}
+	deleting := on("other-2")
+	deleting[0].Metadata.DeletionTimestamp = new(string)
+	if err := c.onCaseNodes(deleting); err != nil {
+		t.Errorf("a pod being deleted: %v", err)
 	}
 }
