@@ -631,10 +631,10 @@ func TestReplacementsAgreeWithPlans(t *testing.T) {
 			t.Errorf("%s: the provider plans to replace or destroy %v, the table says %v", tc.name, got, tc.want)
 		}
 		for _, rc := range p.ResourceChanges {
-			// The node group has a fixed name: deleted before it is made
-			// again, as review's sentence says.
-			if rc.Address == "aws_eks_node_group.this" && slices.Contains(c.replaced, rc.Address) && !slices.Equal(rc.Change.Actions, []string{"delete", "create"}) {
-				t.Errorf("%s: the node group is replaced with actions %v, review says delete then create", tc.name, rc.Change.Actions)
+			// The node group's name follows what replaces it: the new
+			// group is made before the old is deleted, as review says.
+			if rc.Address == "aws_eks_node_group.this" && slices.Contains(c.replaced, rc.Address) && !slices.Equal(rc.Change.Actions, []string{"create", "delete"}) {
+				t.Errorf("%s: the node group is replaced with actions %v, review says create then delete", tc.name, rc.Change.Actions)
 			}
 		}
 		results = append(results, planned{tc.name, base, head, slices.DeleteFunc(got, func(a string) bool { return slices.Contains(incidental, a) })})

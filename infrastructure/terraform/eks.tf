@@ -118,9 +118,25 @@ resource "aws_iam_role_policy_attachment" "nodes" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/${each.value}"
 }
 
+# The node group's name ends in a digest of every argument that replaces
+# the group (instance types, capacity type, subnets, launch template, node
+# role), so a change to any of them names the new group differently and
+# create_before_destroy brings it up beside the old one: the pods move over
+# as the old nodes drain. Under one fixed name AWS would refuse the second
+# group, and Terraform would have to delete every node first.
+locals {
+  node_group_name = "${var.cluster_name}-nodes-${substr(sha256(jsonencode({
+    instance_types  = var.node_instance_types
+    capacity_type   = var.node_capacity_type
+    subnet_ids      = sort(var.subnet_ids)
+    launch_template = aws_launch_template.nodes.id
+    node_role       = aws_iam_role.nodes.arn
+  })), 0, 8)}"
+}
+
 resource "aws_eks_node_group" "this" {
   cluster_name    = aws_eks_cluster.this.name
-  node_group_name = "${var.cluster_name}-nodes"
+  node_group_name = local.node_group_name
   node_role_arn   = aws_iam_role.nodes.arn
   subnet_ids      = var.subnet_ids
   instance_types  = var.node_instance_types
@@ -155,8 +171,10 @@ resource "aws_eks_node_group" "this" {
   }
 
   # The cluster autoscaler moves the desired size; a plan must not undo it.
+  # A replacement creates the new group before it deletes the old (above).
   lifecycle {
-    ignore_changes = [scaling_config[0].desired_size]
+    create_before_destroy = true
+    ignore_changes        = [scaling_config[0].desired_size]
   }
 
   depends_on = [aws_iam_role_policy_attachment.nodes]

@@ -73,6 +73,9 @@ const (
 	// Managed node group names: at most 63 characters (CreateNodegroup,
 	// Amazon EKS API reference).
 	maxNodeGroupName = 63
+	// The module names the node group <cluster>-nodes-<8 hex digits of a
+	// digest> (infrastructure/terraform/eks.tf).
+	nodeGroupSuffix = len("-nodes-") + 8
 )
 
 // iamRoleSuffixes are the IAM roles infrastructure/terraform creates, as
@@ -295,23 +298,28 @@ func awsNames(e *model.Environment, add adder) {
 	type limited struct {
 		what, name string
 		max        int
+		shown      string // the name as the message shows it, when not name
 	}
 	var names []limited
 	bases := map[string]string{"cluster_name": e.ClusterName(), "db_identifier": e.DBIdentifier()}
 	for _, r := range iamRoleSuffixes {
-		names = append(names, limited{"IAM role", bases[r.base] + r.suffix, maxIAMRoleName})
+		names = append(names, limited{"IAM role", bases[r.base] + r.suffix, maxIAMRoleName, ""})
 	}
 	names = append(names,
-		limited{"IAM role", e.ExternalSecretsRoleName(), maxIAMRoleName},
-		limited{"IAM role", e.ClusterAutoscalerRoleName(), maxIAMRoleName},
-		limited{"EKS node group", e.ClusterName() + "-nodes", maxNodeGroupName},
-		limited{"RDS instance identifier", id, maxDBIdentifier},
+		limited{"IAM role", e.ExternalSecretsRoleName(), maxIAMRoleName, ""},
+		limited{"IAM role", e.ClusterAutoscalerRoleName(), maxIAMRoleName, ""},
+		limited{"EKS node group", e.ClusterName() + strings.Repeat("x", nodeGroupSuffix), maxNodeGroupName, e.ClusterName() + "-nodes-<8-digit digest>"},
+		limited{"RDS instance identifier", id, maxDBIdentifier, ""},
 	)
 	sort.SliceStable(names, func(i, j int) bool { return len(names[i].name)-names[i].max > len(names[j].name)-names[j].max })
 	var long []string
 	for _, n := range names {
 		if len(n.name) > n.max {
-			long = append(long, fmt.Sprintf("the %s %s has %d characters, AWS allows %d", n.what, n.name, len(n.name), n.max))
+			shown := n.name
+			if n.shown != "" {
+				shown = n.shown
+			}
+			long = append(long, fmt.Sprintf("the %s %s has %d characters, AWS allows %d", n.what, shown, len(n.name), n.max))
 		}
 	}
 	if len(long) > 0 {
@@ -327,7 +335,7 @@ func maxAppName() int {
 	for _, r := range iamRoleSuffixes {
 		longest = max(longest, len(r.suffix))
 	}
-	return min(maxIAMRoleName-longest, maxNodeGroupName-len("-nodes"), maxDBIdentifier)
+	return min(maxIAMRoleName-longest, maxNodeGroupName-nodeGroupSuffix, maxDBIdentifier)
 }
 
 // Across checks what must hold between environments: the AWS names lexgen

@@ -72,7 +72,11 @@ func replacingNodes(path string, get func(e *model.Environment) string, what str
 		if get(o) == get(c) || get(o) == "" || get(c) == "" {
 			return "", nil, false
 		}
-		return "Terraform replaces the node group of %s: " + what + " changes from %s to %s; it deletes the old nodes before it creates the new ones, so every pod stops until the new nodes are ready.",
+		// The module names the group after a digest of what replaces it
+		// and creates the new group first (eks.tf); EKS drains each old
+		// node before it terminates it, forcing it after 5 minutes (EKS
+		// user guide, "Delete a managed node group from your cluster").
+		return "Terraform replaces the node group of %s: " + what + " changes from %s to %s; it creates the new group beside the old one, then deletes the old one, whose nodes EKS drains (through the PodDisruptionBudget, forced after 5 minutes a node), so the pods move to the new nodes; both groups run, and are billed, until then.",
 			[]string{c.ClusterName(), get(o), get(c)}, true
 	}}
 }
