@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -276,5 +277,40 @@ func TestEnvValueLength(t *testing.T) {
 	e.App.Env["NOTE"] += "x"
 	if got := messages(e); !strings.HasPrefix(got, "x.app.env.NOTE: the value is 4097 characters long") || strings.Contains(got, "\n") {
 		t.Errorf("4097 characters: got %q", got)
+	}
+}
+
+// TestNodeGroupNameIsTheModules: the node group name checked is the one
+// infrastructure/terraform/eks.tf builds, <cluster>-nodes-<digest>, with a
+// digest of the length nodeGroupSuffix counts.
+func TestNodeGroupNameIsTheModules(t *testing.T) {
+	path := "../../infrastructure/terraform/eks.tf"
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	text := func(e hclsyntax.Expression) string {
+		r := e.Range()
+		return string(src[r.Start.Byte:r.End.Byte])
+	}
+	var local, used string
+	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		if a, ok := b.Body.Attributes["node_group_name"]; ok && b.Type == "locals" {
+			local = text(a.Expr)
+		}
+		if a, ok := b.Body.Attributes["node_group_name"]; ok && b.Type == "resource" && b.Labels[0] == "aws_eks_node_group" {
+			used = text(a.Expr)
+		}
+	}
+	if used != "local.node_group_name" {
+		t.Errorf("the node group's name is %q, not local.node_group_name", used)
+	}
+	digits := strconv.Itoa(nodeGroupSuffix - len("-nodes-"))
+	if !strings.HasPrefix(local, `"${var.cluster_name}-nodes-${substr(`) || !strings.HasSuffix(local, ", 0, "+digits+`)}"`) {
+		t.Errorf("local.node_group_name is\n%s\nnot \"${var.cluster_name}-nodes-${substr(<digest>, 0, %s)}\" as the length check counts", local, digits)
 	}
 }
