@@ -141,7 +141,7 @@ What each setting buys against the targets (RTO {{.E.Recovery.RTOMinutes}} min, 
 2. Set ` + "`database: restoreFromSnapshot: \"<snapshot>\"`" + ` in {{code .E.Source}}, run {{code .Run.Render}} and ` + "`lexgen review`" + ` (it flags the restore), and open a pull request.
 3. After review: {{code .Run.Plan}} shows ` + "`aws_db_instance.this`" + ` replaced: the database is destroyed{{if .E.Database.FinalSnapshot}} (keeping its final snapshot {{text .E.FinalSnapshotID}}, which must not exist yet){{end}} and created from the snapshot under the same name.{{if .E.Database.DeletionProtection}} RDS refuses to delete a protected database: turn protection off for the restore with {{code .Run.Unprotect}}; the new instance gets it back from Terraform.{{end}}
 4. {{code .Run.Apply}}{{if .E.Delivery.RequireApproval}} (asks for approval){{end}}. The endpoint keeps its name; RDS makes a new master secret, which External Secrets finds by its tag and Terraform's connection-details secret follows.
-5. Refresh the Secret now rather than within {{text .E.Secrets.RefreshInterval}}: {{code .Run.ForceSync}}, then restart the pods: {{code .Run.Restart}}.
+5. Refresh the Secret now rather than within {{text .E.Secrets.RefreshInterval}}: {{code .Run.ForceSync}}; Reloader then rolls the Deployment, as on a password rotation (below): {{code .Run.RolloutStatus}} shows it finish.
 6. Keep ` + "`restoreFromSnapshot`" + ` set afterwards: removing it would replace the database again, with an empty one.
 
 ## Secrets (references only; values live in AWS Secrets Manager)
@@ -166,8 +166,8 @@ The seed's day-to-day commands, for this environment (the kube context must poin
 Replicas are the HPA's ({{.E.App.Replicas.Min}}-{{.E.App.Replicas.Max}}): ` + "`kubectl scale`" + ` lasts only until the HPA next
 decides. Configuration is not edited in the cluster: change {{code .E.Source}} (the ConfigMap {{text .E.ConfigMapName}}),
 render and apply; a ConfigMap change rolls the pods by itself. Secret values are changed in Secrets
-Manager ({{text .E.AppSecretID}}); External Secrets refreshes {{code .E.AppSecretName}} within {{text .E.Secrets.RefreshInterval}}, and a
-` + "`kubectl rollout restart`" + ` makes the pods read it.
+Manager ({{text .E.AppSecretID}}); External Secrets refreshes {{code .E.AppSecretName}} within {{text .E.Secrets.RefreshInterval}}, and
+Reloader rolls the pods when it does.
 `))
 
 // value is a word of a command that comes from the model: command quotes
@@ -197,8 +197,8 @@ func commented(line, comment string) string { return line + "    # " + comment }
 // runbook holds every command out/<env>/README.md shows, built from the
 // model's name functions (one name, one source).
 type runbook struct {
-	Cost, Render, Plan, Apply, Snapshots, Unprotect, ForceSync, Restart, Kubeconfig string
-	Backend, Tfvars, KubernetesDir, PlatformDir                                     string
+	Cost, Render, Plan, Apply, Snapshots, Unprotect, ForceSync, RolloutStatus, Kubeconfig string
+	Backend, Tfvars, KubernetesDir, PlatformDir                                           string
 
 	Bootstrap, Infrastructure, Access, Platform, AppSecret, Deploy, Applying, Operations []string
 }
@@ -219,7 +219,7 @@ func newRunbook(e *model.Environment) (runbook, error) {
 		Snapshots:     command("aws rds describe-db-snapshots --db-instance-identifier", value(e.DBIdentifier()), "--region", region),
 		Unprotect:     command("aws rds modify-db-instance --db-instance-identifier", value(e.DBIdentifier()), "--no-deletion-protection --apply-immediately --region", region),
 		ForceSync:     command("kubectl annotate externalsecret", value(e.AppSecretName()), "-n", ns, "force-sync=$(date +%s) --overwrite"),
-		Restart:       command("kubectl rollout restart", value("deployment/"+e.AppName()), "-n", ns),
+		RolloutStatus: command("kubectl rollout status", value("deployment/"+e.AppName()), "-n", ns),
 		Kubeconfig:    command("aws eks update-kubeconfig --name", value(e.ClusterName()), "--region", region),
 		Backend:       outPath(e, "terraform/backend.hcl"),
 		Tfvars:        outPath(e, "terraform/"+e.Name+".tfvars"),
@@ -303,7 +303,7 @@ func newRunbook(e *model.Environment) (runbook, error) {
 	r.Operations = append(r.Operations,
 		command("kubectl get hpa", value(e.AppName()), "-n", ns),
 		command("kubectl get events -n", ns, "--sort-by=.lastTimestamp"),
-		r.Restart,
+		r.RolloutStatus,
 		commented(command("kubectl drain", value("NODE"), "--ignore-daemonsets --delete-emptydir-data"),
 			"the app's pods keep /tmp in an emptyDir; the PodDisruptionBudget paces the evictions"),
 		command("aws rds describe-db-instances --db-instance-identifier", value(e.DBIdentifier()), "--region", region),
