@@ -232,14 +232,7 @@ func TestIAMRolesAreTheModules(t *testing.T) {
 	}
 	var got []string
 	for _, path := range files {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
-		if diags.HasErrors() {
-			t.Fatal(diags)
-		}
+		src, f := parseTF(t, path)
 		for _, b := range f.Body.(*hclsyntax.Body).Blocks {
 			if b.Type != "resource" || b.Labels[0] != "aws_iam_role" {
 				continue
@@ -284,15 +277,7 @@ func TestEnvValueLength(t *testing.T) {
 // infrastructure/terraform/eks.tf builds, <cluster>-nodes-<digest>, with a
 // digest of the length nodeGroupSuffix counts.
 func TestNodeGroupNameIsTheModules(t *testing.T) {
-	path := "../../infrastructure/terraform/eks.tf"
-	src, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	src, f := parseTF(t, "../../infrastructure/terraform/eks.tf")
 	text := func(e hclsyntax.Expression) string {
 		r := e.Range()
 		return string(src[r.Start.Byte:r.End.Byte])
@@ -313,4 +298,18 @@ func TestNodeGroupNameIsTheModules(t *testing.T) {
 	if !strings.HasPrefix(local, `"${var.cluster_name}-nodes-${substr(`) || !strings.HasSuffix(local, ", 0, "+digits+`)}"`) {
 		t.Errorf("local.node_group_name is\n%s\nnot \"${var.cluster_name}-nodes-${substr(<digest>, 0, %s)}\" as the length check counts", local, digits)
 	}
+}
+
+// parseTF reads and parses one file of the module.
+func parseTF(t *testing.T, path string) ([]byte, *hcl.File) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return src, f
 }
