@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lexecon/lexgen/internal/fsmode"
 )
 
 // openSource opens envs/<name> under root for reading, following no
@@ -33,7 +35,7 @@ func openSource(root, name string) (f *os.File, notReg string, err error) {
 	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return nil, "", &os.PathError{Op: "lstat", Path: filepath.Join(root, EnvsDir, name), Err: err}
 	}
-	if msg := notRegular(modeType(uint32(st.Mode))); msg != "" {
+	if msg := notRegular(fsmode.Type(uint32(st.Mode))); msg != "" {
 		return nil, msg, nil
 	}
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
@@ -48,27 +50,9 @@ func openSource(root, name string) (f *os.File, notReg string, err error) {
 		f.Close()
 		return nil, "", &os.PathError{Op: "fstat", Path: f.Name(), Err: err}
 	}
-	if msg := notRegular(modeType(uint32(st.Mode))); msg != "" {
+	if msg := notRegular(fsmode.Type(uint32(st.Mode))); msg != "" {
 		f.Close()
 		return nil, msg, nil
 	}
 	return f, "", nil
-}
-
-// modeType turns a stat(2) mode's S_IFMT bits into fs.FileMode's.
-func modeType(mode uint32) fs.FileMode {
-	switch mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		return 0
-	case unix.S_IFDIR:
-		return fs.ModeDir
-	case unix.S_IFLNK:
-		return fs.ModeSymlink
-	case unix.S_IFIFO:
-		return fs.ModeNamedPipe
-	case unix.S_IFSOCK:
-		return fs.ModeSocket
-	default:
-		return fs.ModeDevice
-	}
 }

@@ -11,6 +11,8 @@ import (
 	"sort"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lexecon/lexgen/internal/fsmode"
 )
 
 // dir is an open folder under the repository root, reached without
@@ -60,25 +62,7 @@ func (d *dir) kind(name string) (fs.FileMode, error) {
 	if err := unix.Fstatat(d.fd(), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return 0, &os.PathError{Op: "lstat", Path: d.join(name), Err: err}
 	}
-	return modeType(uint32(st.Mode)), nil
-}
-
-// modeType turns a stat(2) mode's S_IFMT bits into fs.FileMode's.
-func modeType(mode uint32) fs.FileMode {
-	switch mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		return 0
-	case unix.S_IFDIR:
-		return fs.ModeDir
-	case unix.S_IFLNK:
-		return fs.ModeSymlink
-	case unix.S_IFIFO:
-		return fs.ModeNamedPipe
-	case unix.S_IFSOCK:
-		return fs.ModeSocket
-	default:
-		return fs.ModeDevice
-	}
+	return fsmode.Type(uint32(st.Mode)), nil
 }
 
 // readFile reads the regular file name in d and its permission bits. O_NONBLOCK
@@ -95,7 +79,7 @@ func (d *dir) readFile(name string) ([]byte, fs.FileMode, error) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, 0, &os.PathError{Op: "fstat", Path: d.join(name), Err: err}
 	}
-	if kind := modeType(uint32(st.Mode)); !isRegular(kind) {
+	if kind := fsmode.Type(uint32(st.Mode)); !isRegular(kind) {
 		if terr := d.typeError(name, kind); terr != nil {
 			return nil, 0, terr
 		}
