@@ -30,6 +30,10 @@ type fieldFacts struct {
 	// means the default could not be worked out, because a field it
 	// depends on is wrong (a tier-dependent default when tier is).
 	Defaulted bool
+	// UnknownAt is the length of the shortest prefix of the path that the
+	// schema does not define (staging.datarase for
+	// staging.datarase.multiAZ); 0 when it defines every part.
+	UnknownAt int
 }
 
 // CUE's messages that lexgen rewords. Each has a rule in plainOne and a
@@ -56,6 +60,16 @@ func plain(ps []problem, info func(path []string) fieldFacts) Diagnostics {
 	for _, p := range ps {
 		if reDisjunctions.MatchString(p.Msg) {
 			continue // the header of alternatives reported one by one
+		}
+		if p.Msg == "field not allowed" && info != nil && len(p.Path) > 0 {
+			// Under a misspelt block every field is "not allowed": the
+			// news is the block's name, said once.
+			if at := info(p.Path).UnknownAt; at > 0 && at < len(p.Path) {
+				p.Path = p.Path[:at]
+				if k := strings.Join(p.Path, "."); len(byPath[k]) > 0 {
+					continue
+				}
+			}
 		}
 		k := strings.Join(p.Path, ".")
 		if _, ok := byPath[k]; !ok {

@@ -281,8 +281,13 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-// fieldNames lists the fields a schema struct declares, optional ones too.
+// fieldNames lists the fields a schema struct declares, optional ones too;
+// none when there is no schema there (a misspelt parent: the zero Value,
+// whose methods CUE does not guard).
 func fieldNames(s cue.Value) []string {
+	if !s.Exists() {
+		return nil
+	}
 	it, err := s.Fields(cue.Optional(true))
 	if err != nil {
 		return nil
@@ -329,6 +334,12 @@ func fieldInfo(s, own cue.Value, path []string) fieldFacts {
 		f.Defaulted = f.Defaulted || markedDefault(at.Source())
 	}
 	f.Siblings = fieldNames(schemaAt(s, path[1:len(path)-1]))
+	for i := 2; i < len(path); i++ {
+		if !schemaAt(s, path[1:i]).Exists() {
+			f.UnknownAt = i
+			break
+		}
+	}
 	if own.Exists() {
 		g := own.LookupPath(cue.MakePath(selectors(path)...))
 		if g.Exists() && g.Err() == nil && g.IsConcrete() {
