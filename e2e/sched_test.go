@@ -369,36 +369,65 @@ func (c *cluster) addNode() error {
 	return nil
 }
 
-// resetCluster removes what a case leaves of the platform and its nodes:
-// the platform's workloads with their pods (foreground: the ReplicaSets
-// make no new pods meanwhile), every KWOK node, and any platform pod still
-// bound to a deleted node, where no KWOK would finish its deletion.
+// systemNamespaces are the apiserver's own; a reset leaves them.
+var systemNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true, "kube-node-lease": true}
+
+// resetCluster empties the cluster for a case: every namespace but the
+// system ones (the platform's, an earlier case's app, and whatever other
+// e2e tests left there: the External Secrets tests leave the rendered
+// Deployments of staging, production and qa behind, whose pending pods
+// would otherwise be placed on this case's nodes), every KWOK node, and
+// every pod, forced where its node is gone and no KWOK would finish its
+// deletion. It fails, naming what is left, if the cluster does not empty.
 func resetCluster(t *testing.T) error {
 	t.Helper()
-	if _, errOut, err := kubectl(t, "delete", "deployments,daemonsets", "-n", platformNS, "--all",
-		"--cascade=foreground", "--wait=true", "--timeout=90s"); err != nil {
-		t.Logf("reset: deleting the platform's workloads: %v: %s", err, errOut)
+	out, errOut, err := kubectl(t, "get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}")
+	if err != nil {
+		return fmt.Errorf("listing the namespaces: %v: %s", err, errOut)
+	}
+	var doomed []string
+	for _, ns := range strings.Fields(out) {
+		if !systemNamespaces[ns] {
+			doomed = append(doomed, ns)
+		}
+	}
+	if len(doomed) > 0 {
+		if _, errOut, err := kubectl(t, append([]string{"delete", "namespace", "--wait=false"}, doomed...)...); err != nil {
+			return fmt.Errorf("deleting the namespaces %s: %v: %s", strings.Join(doomed, ", "), err, errOut)
+		}
 	}
 	if err := purgeNodes(t); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(120 * time.Second)
 	for {
-		ps, err := getPods(t, "-n", platformNS)
+		ps, err := getPods(t, "-A")
 		if err != nil {
 			return err
 		}
-		if len(ps) == 0 {
+		out, _, err := kubectl(t, "get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}")
+		if err != nil {
+			return err
+		}
+		var left []string
+		for _, ns := range strings.Fields(out) {
+			if !systemNamespaces[ns] {
+				left = append(left, ns)
+			}
+		}
+		if len(ps) == 0 && len(left) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
 			var names []string
 			for _, p := range ps {
-				names = append(names, p.Metadata.Name+" on "+p.Spec.NodeName)
+				names = append(names, p.Metadata.Namespace+"/"+p.Metadata.Name+" on "+p.Spec.NodeName)
 			}
-			return fmt.Errorf("platform pods of an earlier case are still there after 60s: %s", strings.Join(names, ", "))
+			return fmt.Errorf("the cluster does not empty after 120s: namespaces %v, pods %v", left, names)
 		}
-		kubectl(t, "delete", "pods", "-n", platformNS, "--all", "--force", "--grace-period=0", "--wait=false")
+		if len(ps) > 0 {
+			kubectl(t, "delete", "pods", "--all", "-A", "--force", "--grace-period=0", "--wait=false")
+		}
 		time.Sleep(time.Second)
 	}
 }
@@ -733,10 +762,10 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 		ng.Desired, ng.InstanceType, ng.CapacityType, cpu, mem, pods, reps.Min, reps.Max)
 	prefix := sc.name
 	c.prefix = prefix
-	// Each case starts on an empty cluster: a node left by an earlier case
-	// (in one CI run a deleted node outlived its case, took app pods and
-	// then, no longer heartbeated, turned NotReady under them) would make
-	// every figure below someone else's.
+	// Each case starts on an empty cluster. In CI, the Deployments the
+	// External Secrets tests leave behind (no nodes there, so their pods
+	// pend) had their pods placed on an earlier case's nodes, which then
+	// went away under them: the figures below were not the case's own.
 	if err := resetCluster(t); err != nil {
 		t.Fatal(err)
 	}
@@ -767,9 +796,6 @@ func setupCase(t *testing.T, sc schedCase, dir string) (*cluster, func(replicas 
 		time.Sleep(time.Second)
 	}
 	t.Cleanup(func() {
-		if _, errOut, err := kubectl(t, "delete", "namespace", c.ns, "--wait=true", "--timeout=120s"); err != nil {
-			t.Logf("cleanup: deleting namespace %s: %v: %s", c.ns, err, errOut)
-		}
 		if err := resetCluster(t); err != nil {
 			t.Errorf("cleanup: %v", err)
 		}
