@@ -539,8 +539,14 @@ func (c *cluster) settled(want int, timeout time.Duration) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("after %s: %d of %d app pods Ready, %d of %d platform pods Ready, %d pending:\n%s",
-				timeout, ready, want, platReady, c.platformWant(), len(pending), c.why(pending))
+			var unready []string
+			for _, p := range append(app, plat...) {
+				if p.Metadata.DeletionTimestamp == nil && p.Spec.NodeName != "" && !p.ready() {
+					unready = append(unready, fmt.Sprintf("%s/%s on %s (%s)", p.Metadata.Namespace, p.Metadata.Name, p.Spec.NodeName, p.Status.Phase))
+				}
+			}
+			return fmt.Errorf("after %s: %d of %d app pods Ready, %d of %d platform pods Ready, %d pending:\n%s\nbound, not Ready: %s",
+				timeout, ready, want, platReady, c.platformWant(), len(pending), c.why(pending), strings.Join(unready, ", "))
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -996,6 +1002,16 @@ func (c *cluster) scaleIn(target, minAvailable, replicas int, settle time.Durati
 		if _, errOut, err := kubectl(c.t, "delete", "node", node, "--wait=true", "--timeout=60s"); err != nil {
 			stop()
 			return "", fmt.Errorf("deleting node %s: %v: %s", node, err, errOut)
+		}
+		// What PodGC does to the pods of a node that is gone (after its
+		// 40 s quarantine), done at once: the DaemonSet pods that stayed
+		// for the drain, and any pod the scheduler bound to the node in
+		// the moment before it saw the cordon, which no kubelet will ever
+		// start. Their controllers place them again on the nodes left.
+		if _, errOut, err := kubectl(c.t, "delete", "pods", "-A", "--field-selector", "spec.nodeName="+node,
+			"--force", "--grace-period=0", "--wait=false"); err != nil {
+			stop()
+			return "", fmt.Errorf("removing the pods of node %s: %v: %s", node, err, errOut)
 		}
 		delete(c.nodes, node)
 		c.removed[node] = true
