@@ -6,7 +6,8 @@
 package model
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -49,14 +50,7 @@ var Outputs = map[string]string{
 }
 
 // OutputNames are the names of Outputs, sorted.
-func OutputNames() []string {
-	names := make([]string, 0, len(Outputs))
-	for n := range Outputs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func OutputNames() []string { return slices.Sorted(maps.Keys(Outputs)) }
 
 // OutputOf is the family of a path under out/<env>/, "" for none.
 func OutputOf(path string) string {
