@@ -519,29 +519,8 @@ func startControllerManager(t *testing.T) {
 	t.Helper()
 	apiserver(t)
 	err := once("kube-controller-manager", func() error {
-		bin := k8sBin(t, "kube-controller-manager")
-		dir, err := os.MkdirTemp("", "lexgen-e2e-kcm-")
-		if err != nil {
-			return err
-		}
-		log, err := os.Create(filepath.Join(dir, "kube-controller-manager.log"))
-		if err != nil {
-			return err
-		}
-		cmd := exec.Command(bin, "--kubeconfig", kube.kubeconfig, "--leader-elect=false", "--secure-port=0",
-			"--controllers", kcmControllers)
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Start(); err != nil {
-			return err
-		}
-		stop := kube.stop
-		kube.stop = func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			os.RemoveAll(dir)
-			stop()
-		}
-		return nil
+		return startDaemon("kube-controller-manager", k8sBin(t, "kube-controller-manager"),
+			"--kubeconfig", kube.kubeconfig, "--leader-elect=false", "--secure-port=0", "--controllers", kcmControllers)
 	})
 	if err != nil {
 		t.Fatal(err)

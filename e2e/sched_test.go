@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -83,7 +82,6 @@ func startDaemon(name, bin string, args ...string) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	daemonLogs.Store(name, log.Name())
 	stop := kube.stop
 	kube.stop = func() {
 		cmd.Process.Kill()
@@ -93,8 +91,6 @@ func startDaemon(name, bin string, args ...string) error {
 	}
 	return nil
 }
-
-var daemonLogs sync.Map
 
 // The nodes' allocatable and the platform's pods are the capacity check's
 // (check.Allocatable: EKS's max pods, kube-reserved and eviction threshold
@@ -381,15 +377,9 @@ var systemNamespaces = map[string]bool{"default": true, "kube-system": true, "ku
 // deletion. It fails, naming what is left, if the cluster does not empty.
 func resetCluster(t *testing.T) error {
 	t.Helper()
-	out, errOut, err := kubectl(t, "get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}")
+	doomed, err := userNamespaces(t)
 	if err != nil {
-		return fmt.Errorf("listing the namespaces: %v: %s", err, errOut)
-	}
-	var doomed []string
-	for _, ns := range strings.Fields(out) {
-		if !systemNamespaces[ns] {
-			doomed = append(doomed, ns)
-		}
+		return err
 	}
 	if len(doomed) > 0 {
 		if _, errOut, err := kubectl(t, append([]string{"delete", "namespace", "--wait=false"}, doomed...)...); err != nil {
@@ -405,15 +395,9 @@ func resetCluster(t *testing.T) error {
 		if err != nil {
 			return err
 		}
-		out, _, err := kubectl(t, "get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}")
+		left, err := userNamespaces(t)
 		if err != nil {
 			return err
-		}
-		var left []string
-		for _, ns := range strings.Fields(out) {
-			if !systemNamespaces[ns] {
-				left = append(left, ns)
-			}
 		}
 		if len(ps) == 0 && len(left) == 0 {
 			return nil
@@ -430,6 +414,22 @@ func resetCluster(t *testing.T) error {
 		}
 		time.Sleep(time.Second)
 	}
+}
+
+// userNamespaces are the namespaces other than the system ones.
+func userNamespaces(t *testing.T) ([]string, error) {
+	t.Helper()
+	out, errOut, err := kubectl(t, "get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}")
+	if err != nil {
+		return nil, fmt.Errorf("listing the namespaces: %v: %s", err, errOut)
+	}
+	var user []string
+	for _, ns := range strings.Fields(out) {
+		if !systemNamespaces[ns] {
+			user = append(user, ns)
+		}
+	}
+	return user, nil
 }
 
 // purgeNodes deletes every KWOK node and waits until none is left,
