@@ -276,12 +276,13 @@ func set(doc any, path string, v any) {
 func randomValues(n int) map[string][]any {
 	r := rand.New(rand.NewSource(1))
 	out := map[string][]any{}
+	all := leaves(reflect.TypeOf(model.Environment{}), "", "")
 	for i := 0; i < n; i++ {
 		e := modeltest.Random(r, "rand")
 		raw, _ := json.Marshal(e)
 		var doc map[string]any
 		_ = json.Unmarshal(raw, &doc)
-		for _, l := range leaves(reflect.TypeOf(model.Environment{}), "", "") {
+		for _, l := range all {
 			if v, ok := lookup(doc, l.path); ok {
 				out[l.path] = append(out[l.path], v)
 			}
